@@ -1,0 +1,51 @@
+# Backprop by Hand: build the book, run the tests, release the exercises.
+#
+#   make book          build the course website into _build/html
+#   make test          run every test
+#   make exercises     regenerate exercises/ (student release) from solutions/
+#
+# By default everything runs in a virtual environment .venv made from
+# requirements.txt. To use an environment you already have, as it is:
+#   make test PYTHON=/some/env/bin/python
+
+BOOTSTRAP_PYTHON ?= python3.11
+VENV := .venv
+
+ifdef PYTHON
+SETUP :=
+else
+PYTHON := $(VENV)/bin/python
+SETUP := $(VENV)/.installed
+endif
+BIN := $(dir $(PYTHON))
+
+# The assignments: one folder per assignment in solutions/.
+ASSIGNMENTS := $(notdir $(wildcard solutions/*))
+
+.PHONY: book test exercises clean
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	@command -v $(BOOTSTRAP_PYTHON) >/dev/null || { echo "error: $(BOOTSTRAP_PYTHON) not found; install Python 3.11 or run make BOOTSTRAP_PYTHON=/path/to/python3.11"; exit 1; }
+	$(BOOTSTRAP_PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet --progress-bar on -r requirements.txt
+	touch $@
+
+book: $(SETUP)
+	$(BIN)jupyter-book build . --path-output .
+	@echo ""
+	@echo "The course website is built. Open it in a browser:"
+	@echo "    file://$(CURDIR)/_build/html/index.html"
+
+test: $(SETUP)
+	$(PYTHON) -m pytest
+
+# nbgrader keeps a gradebook even for a release; it goes to a throw-away folder.
+exercises: $(SETUP)
+	@tmp=$$(mktemp -d) && for a in $(ASSIGNMENTS); do \
+		$(BIN)nbgrader generate_assignment "$$a" --force --log-level=WARN \
+			--CourseDirectory.db_url="sqlite:///$$tmp/gradebook.db" || exit 1; \
+	done; rm -rf "$$tmp"
+
+clean:
+	rm -rf _build

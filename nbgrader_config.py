@@ -1,0 +1,18 @@
+"""nbgrader's configuration for this course: its folders mapped onto our layout.
+
+solutions/<assignment>/  the source notebooks (reference solutions, hidden tests)
+exercises/<assignment>/  the released notebooks, made by `nbgrader generate_assignment`
+submitted/, autograded/, feedback/, gradebook.db  student data, never committed
+"""
+
+c = get_config()  # noqa: F821 (nbgrader provides get_config)
+
+c.CourseDirectory.root = "."
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+c.CourseDirectory.course_id = "backprop-by-hand"
+
+# Released notebooks are committed, so keep them free of execution output.
+c.ClearOutput.enabled = True
+# A student's test cell must not run forever; the grading command (issue 6) adds stricter limits.
+c.ExecutePreprocessor.timeout = 120

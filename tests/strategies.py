@@ -1,0 +1,27 @@
+"""Shared input ranges for the property-based tests (one place, as in MiniTorch)."""
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+# Moderate values: where finite differences are accurate to ~1e-8.
+moderate_floats = st.floats(min_value=-5.0, max_value=5.0, allow_nan=False, allow_infinity=False)
+# Huge logits: the losses must stay finite up to |z| = 1000.
+huge_floats = st.floats(min_value=-1000.0, max_value=1000.0, allow_nan=False, allow_infinity=False)
+
+batch_sizes = st.integers(min_value=1, max_value=5)
+layer_sizes = st.integers(min_value=1, max_value=4)
+class_counts = st.integers(min_value=2, max_value=5)
+seeds = st.integers(min_value=0, max_value=2**32 - 1)
+
+
+def arrays(shape: tuple[int, ...], elements=moderate_floats) -> st.SearchStrategy[np.ndarray]:
+    """float64 arrays of a fixed shape."""
+    return hnp.arrays(np.float64, shape, elements=elements)
+
+
+@st.composite
+def matrices(draw, elements=moderate_floats) -> np.ndarray:
+    """A float64 matrix of random shape (rows, cols), each in 1..5."""
+    rows, cols = draw(batch_sizes), draw(st.integers(min_value=1, max_value=5))
+    return draw(arrays((rows, cols), elements))
