@@ -1,0 +1,97 @@
+"""The course website builds from scratch, every chapter executes, and the student pages carry no solutions.
+
+Builds the whole book once (module fixture) into a temporary folder with warnings as errors, so a
+chapter whose executed check fails, a broken cross-reference or a missing figure fails the test.
+"""
+
+import html as html_lib
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("book")
+    result = subprocess.run(
+        [str(JUPYTER_BOOK), "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],
+        capture_output=True, text=True, timeout=1200,
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"the book did not build cleanly:\n{log[-6000:]}"
+    return out / "_build" / "html"
+
+
+def chapter_pages(site: Path) -> list[Path]:
+    return sorted((site / "chapters").glob("*.html"))
+
+
+def test_every_toc_entry_has_a_page(site):
+    toc = (ROOT / "_toc.yml").read_text()
+    files = re.findall(r"file:\s*(\S+)", toc)
+    assert files, "the table of contents lists no files"
+    for entry in files + ["intro"]:
+        assert (site / f"{entry}.html").exists(), f"no page for {entry}"
+
+
+def test_chapters_executed_without_errors(site):
+    pages = chapter_pages(site)
+    assert pages, "no chapter pages were built"
+    for page in pages:
+        html = page.read_text()
+        assert "Traceback (most recent call last)" not in html, f"{page.name} shows a traceback"
+        assert "highlight-ipythontb" not in html, f"{page.name} shows an error output"
+
+
+def test_chapters_have_math_and_figures_with_alt_text(site):
+    for page in chapter_pages(site):
+        html = page.read_text()
+        assert "\\(" in html or "\\[" in html or 'class="math' in html, f"{page.name} has no math"
+        images = re.findall(r"<img [^>]*>", html)
+        assert images, f"{page.name} has no figures"
+        for tag in images:
+            src = re.search(r'src="([^"]+)"', tag).group(1)
+            assert src.startswith("data:") or (page.parent / src).exists(), f"{page.name}: missing image {src}"
+            assert re.search(r'alt="[^"]+"', tag), f"{page.name}: image without alt text: {tag[:120]}"
+
+
+def solution_lines() -> set[str]:
+    """Every non-trivial line inside a solution region or hidden-test region of any source notebook."""
+    lines = set()
+    for notebook in (ROOT / "solutions").glob("*/*.ipynb"):
+        for cell in json.loads(notebook.read_text())["cells"]:
+            inside = False
+            for line in "".join(cell["source"]).splitlines():
+                if re.search(r"BEGIN (SOLUTION|HIDDEN TESTS)", line):
+                    inside = True
+                elif re.search(r"END (SOLUTION|HIDDEN TESTS)", line):
+                    inside = False
+                elif inside and len(line.strip()) > 12:
+                    lines.add(line.strip())
+    return lines
+
+
+def page_text(html: str) -> str:
+    """What a reader sees: the page without tags (code is split into many spans), unescaped."""
+    return html_lib.unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def test_exercise_pages_show_the_release_and_offer_a_download(site):
+    hidden = solution_lines()
+    assert hidden, "no solution lines found: the check below would prove nothing"
+    pages = sorted((site / "exercises").rglob("*.html"))
+    assert pages, "no exercise pages were built"
+    for page in pages:
+        html = page.read_text()
+        assert "BEGIN SOLUTION" not in html and "BEGIN HIDDEN TESTS" not in html
+        text = page_text(html)
+        leaked = [line for line in hidden if line in text]
+        assert not leaked, f"{page.name} shows solution or hidden-test lines: {leaked[:3]}"
+        assert re.search(r'href="[^"]*\.ipynb"', html), f"{page.name} offers no .ipynb download"
