@@ -18,6 +18,9 @@ PYTHON := $(VENV)/bin/python
 SETUP := $(VENV)/.installed
 endif
 BIN := $(dir $(PYTHON))
+NPM ?= $(BIN)npm
+# The website's JavaScript (MathJax, the widget renderer), served by the site itself.
+WEB_ASSETS := web/node_modules/.installed
 
 # The assignments: one folder per assignment in solutions/.
 ASSIGNMENTS := $(notdir $(wildcard solutions/*))
@@ -31,13 +34,17 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(VENV)/bin/python -m pip install --quiet --progress-bar on -r requirements.txt
 	touch $@
 
-book: $(SETUP)
+$(WEB_ASSETS): web/package.json web/package-lock.json $(SETUP)
+	$(NPM) ci --prefix web --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+book: $(SETUP) $(WEB_ASSETS)
 	$(BIN)jupyter-book build . --path-output .
 	@echo ""
 	@echo "The course website is built. Open it in a browser:"
 	@echo "    file://$(CURDIR)/_build/html/index.html"
 
-test: $(SETUP)
+test: $(SETUP) $(WEB_ASSETS)
 	$(PYTHON) -m pytest
 
 # nbgrader keeps a gradebook even for a release; it goes to a throw-away folder.

@@ -1,0 +1,53 @@
+"""Sphinx extension: serve the website's JavaScript from the site itself, so it works offline.
+
+Jupyter Book's defaults load MathJax, RequireJS and the ipywidgets renderer from CDNs; with no
+network the math shows as raw TeX and the widgets never appear. This extension copies those
+libraries from the npm packages pinned in web/package.json (installed by `make book` into
+web/node_modules) into the built site's _static/offline/. _config.yml points the pages at them
+(`mathjax_path`, `nb_ipywidgets_js`).
+"""
+
+import shutil
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+
+NODE_MODULES = Path(__file__).resolve().parent / "node_modules"
+
+# What the site needs: (folder or file in node_modules, where it goes under _static/offline).
+ASSETS = [
+    ("mathjax/es5", "mathjax"),
+    ("requirejs/require.js", "require.js"),
+    ("@jupyter-widgets/html-manager/dist", "html-manager"),
+]
+
+
+def check_assets_installed(app: Sphinx, config: object) -> None:
+    """Fail early, with the fix, if the npm packages are not installed."""
+    missing = [source for source, _ in ASSETS if not (NODE_MODULES / source).exists()]
+    if missing:
+        raise ExtensionError(
+            f"the website's JavaScript is not installed (missing in {NODE_MODULES}: {', '.join(missing)}). "
+            "Run `make book`, which installs it, or `npm ci --prefix web`."
+        )
+
+
+def copy_assets(app: Sphinx, exception: Exception | None) -> None:
+    """After a successful HTML build, copy the libraries into _static/offline/."""
+    if exception is not None or app.builder.format != "html":
+        return
+    offline = Path(app.outdir) / "_static" / "offline"
+    for source, target in ASSETS:
+        source_path, target_path = NODE_MODULES / source, offline / target
+        if source_path.is_dir():
+            shutil.copytree(source_path, target_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.map"))
+        else:
+            target_path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source_path, target_path)
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("config-inited", check_assets_installed)
+    app.connect("build-finished", copy_assets)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
