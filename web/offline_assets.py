@@ -13,14 +13,17 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 
-NODE_MODULES = Path(__file__).resolve().parent / "node_modules"
+WEB = Path(__file__).resolve().parent
+NODE_MODULES = WEB / "node_modules"
 
 # What the site needs: (folder or file in node_modules, where it goes under _static/offline).
 ASSETS = [
     ("mathjax/es5", "mathjax"),
     ("requirejs/require.js", "require.js"),
-    ("@jupyter-widgets/html-manager/dist", "html-manager"),
+    ("@jupyter-widgets/html-manager/dist", "@jupyter-widgets/html-manager/dist"),
 ]
+# Our own small scripts that make those libraries work from the site (see each file).
+OWN_SCRIPTS = ["requirejs-config.js", "mathjax2-bridge.js"]
 
 
 def check_assets_installed(app: Sphinx, config: object) -> None:
@@ -38,8 +41,10 @@ def copy_assets(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     offline = Path(app.outdir) / "_static" / "offline"
-    for source, target in ASSETS:
-        source_path, target_path = NODE_MODULES / source, offline / target
+    copies = [(NODE_MODULES / source, target) for source, target in ASSETS]
+    copies += [(WEB / script, script) for script in OWN_SCRIPTS]
+    for source_path, target in copies:
+        target_path = offline / target
         if source_path.is_dir():
             shutil.copytree(source_path, target_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.map"))
         else:
@@ -50,4 +55,6 @@ def copy_assets(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", check_assets_installed)
     app.connect("build-finished", copy_assets)
+    # Before any other script, so the bridge is in place whenever a widget is drawn.
+    app.add_js_file("offline/mathjax2-bridge.js", priority=100)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
