@@ -52,9 +52,39 @@ def copy_assets(app: Sphinx, exception: Exception | None) -> None:
             shutil.copy2(source_path, target_path)
 
 
+REDIRECT_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<link rel="icon" href="_static/favicon.svg">
+<meta http-equiv="Refresh" content="0; url={target}">
+</head>
+<body><p><a href="{target}">{title}</a></p></body>
+</html>
+"""
+
+
+def complete_redirect_page(app: Sphinx, exception: Exception | None) -> None:
+    """Give the site's front-door redirect (index.html -> the root page) a title and an icon.
+
+    sphinx-external-toc writes index.html as a bare meta refresh; the browser then asks for
+    /favicon.ico, which does not exist, and logs an error on every visit.
+    """
+    index = Path(app.outdir) / "index.html"
+    if exception is not None or app.builder.format != "html" or not index.exists():
+        return
+    bare = index.read_text(encoding="utf8").strip()
+    if bare.startswith('<meta http-equiv="Refresh"') and "url=" in bare:
+        target = bare.split("url=", 1)[1].split('"', 1)[0]
+        index.write_text(REDIRECT_PAGE.format(title=app.config.html_title, target=target), encoding="utf8")
+
+
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", check_assets_installed)
     app.connect("build-finished", copy_assets)
+    # After sphinx-external-toc has written its redirect (default priority 500).
+    app.connect("build-finished", complete_redirect_page, priority=900)
     # Before any other script, so the bridge is in place whenever a widget is drawn.
     app.add_js_file("offline/mathjax2-bridge.js", priority=100)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,228 @@
+"""Chapter 3's explorer: the gradient tensors of a linear layer, their shapes and einsum strings.
+
+A linear layer on a batch (rows are samples, seed 001 eq. 10) is
+Z = X W^T + b, with X (B, N), W (M, N), b (M,), Z (B, M); for one sample,
+z = W x + b. The pure functions below compute what the explorer shows, so
+they can be tested without a browser:
+
+- ``linear_layer_shapes``: every array and gradient tensor, its shape, and
+  the einsum string that computes it;
+- ``weight_entry_masks``: which entries of dz/dW can be non-zero, and which
+  ones are derivatives with respect to one chosen weight W[k, j];
+- ``draw_linear_layer_gradient``: the picture of W, x, z and dz/dW.
+
+Indices start at 0, as in numpy.
+"""
+
+import html
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import display
+from matplotlib.axes import Axes
+from matplotlib.patches import Rectangle
+from numpy.typing import NDArray
+
+# Colours of the picture.
+NONZERO_FILL = "#fde2c8"  # entries of dz/dW that can be non-zero (i == k)
+SELECTED_FILL = "#c55a11"  # the chosen weight and the one derivative it has
+SELECTED_EDGE = "#1f4e9c"  # outline of all derivatives with respect to the chosen weight
+ZERO_TEXT = "0.6"
+
+
+def linear_layer_shapes(batch_size: int, n_in: int, n_out: int) -> list[dict]:
+    """Every tensor of a linear layer Z = X W^T + b on a batch, and how it is computed.
+
+    Index letters in the einsum strings: n (and m) for samples, i (and k) for
+    outputs, j for inputs. The loss J is a scalar; dJ/dZ is given.
+
+    Args:
+        batch_size: B, the number of samples (rows of X).
+        n_in: N, the number of inputs.
+        n_out: M, the number of outputs.
+
+    Returns:
+        one dict per tensor with keys "name" (str), "shape" (tuple), "entries"
+        (int, the product of the shape) and "einsum" (str, "" for given arrays).
+    """
+    B, N, M = batch_size, n_in, n_out
+    rows = [
+        ("X", (B, N), ""),
+        ("W", (M, N), ""),
+        ("b", (M,), ""),
+        ("Z = X Wᵀ + b", (B, M), "nj,ij->ni  (then + b)"),
+        ("∂Z/∂W", (B, M, M, N), "ik,nj->nikj  (δ_ik X_nj)"),
+        ("∂Z/∂b", (B, M, M), "n,ik->nik  (1 · δ_ik for every n)"),
+        ("∂Z/∂X", (B, M, B, N), "nm,ij->nimj  (δ_nm W_ij)"),
+        ("∂J/∂Z", (B, M), ""),
+        ("∂J/∂W  (chain rule)", (M, N), "ni,nikj->kj"),
+        ("∂J/∂W  (shortcut)", (M, N), "ni,nj->ij  (Δᵀ X)"),
+        ("∂J/∂b  (chain rule)", (M,), "ni,nik->k"),
+        ("∂J/∂b  (shortcut)", (M,), "ni->i  (column sums of Δ)"),
+        ("∂J/∂X  (chain rule)", (B, N), "ni,nimj->mj"),
+        ("∂J/∂X  (shortcut)", (B, N), "ni,ij->nj  (Δ W)"),
+    ]
+    return [
+        {"name": name, "shape": shape, "entries": int(np.prod(shape)), "einsum": einsum}
+        for name, shape, einsum in rows
+    ]
+
+
+def shapes_table_html(batch_size: int, n_in: int, n_out: int) -> str:
+    """``linear_layer_shapes`` as an HTML table (Δ stands for ∂J/∂Z)."""
+    cells = "".join(
+        f"<tr><td>{html.escape(row['name'])}</td><td>{row['shape']}</td>"
+        f"<td style='text-align:right'>{row['entries']}</td><td><code>{html.escape(row['einsum'])}</code></td></tr>"
+        for row in linear_layer_shapes(batch_size, n_in, n_out)
+    )
+    header = "<tr><th>tensor</th><th>shape</th><th>entries</th><th>np.einsum</th></tr>"
+    return f"<table>{header}{cells}</table>"
+
+
+def weight_entry_masks(n_out: int, n_in: int, row: int, col: int) -> dict[str, NDArray[np.bool_]]:
+    """Where the entries of dz/dW (shape (M, M, N), entry [i, k, j] = dz_i/dW_kj) stand for one weight.
+
+    Args:
+        n_out, n_in: M and N, the shape of W.
+        row, col: the chosen weight W[row, col].
+
+    Returns:
+        {"nonzero": True where dz_i/dW_kj = delta_ik x_j can be non-zero (i == k),
+         "selected": True on the derivatives of every z_i with respect to W[row, col],
+         "selected_nonzero": both: the single entry [row, row, col]}, each of shape (M, M, N).
+    """
+    if not (0 <= row < n_out and 0 <= col < n_in):
+        raise ValueError(f"W[{row}, {col}] is not an entry of a ({n_out}, {n_in}) matrix")
+    i, k, _ = np.indices((n_out, n_out, n_in))
+    nonzero = i == k
+    selected = np.zeros((n_out, n_out, n_in), dtype=bool)
+    selected[:, row, col] = True
+    return {"nonzero": nonzero, "selected": selected, "selected_nonzero": nonzero & selected}
+
+
+def _draw_grid(
+    ax: Axes,
+    left: float,
+    top: float,
+    labels: list[list[str]],
+    fills: list[list[str]],
+    edges: list[list[bool]] | None = None,
+) -> None:
+    """A grid of unit squares, top-left corner at (left, top), one label and fill per cell."""
+    for r, (label_row, fill_row) in enumerate(zip(labels, fills)):
+        for c, (label, fill) in enumerate(zip(label_row, fill_row)):
+            outlined = edges is not None and edges[r][c]
+            ax.add_patch(
+                Rectangle(
+                    (left + c, top - r - 1), 1, 1,
+                    facecolor=fill,
+                    edgecolor=SELECTED_EDGE if outlined else "0.3",
+                    linewidth=2.5 if outlined else 0.8,
+                    zorder=3 if outlined else 2,
+                )
+            )
+            color = "white" if fill == SELECTED_FILL else (ZERO_TEXT if label == "0" else "black")
+            ax.text(left + c + 0.5, top - r - 0.5, label, ha="center", va="center", fontsize=8, color=color, zorder=4)
+
+
+def draw_linear_layer_gradient(n_in: int, n_out: int, row: int = 0, col: int = 0, ax: Axes | None = None) -> Axes:
+    """Picture of z = W x + b and of the gradient tensor dz/dW, one weight W[row, col] picked out.
+
+    Top: W (M x N), x (N), b (M) and z (M) as grids of cells. Bottom: dz/dW
+    drawn as M slices, slice i being the M x N matrix dz_i/dW. Shaded cells
+    can be non-zero (only row i of slice i, equal to x^T); outlined cells are
+    the derivatives with respect to the chosen weight; the dark cell is the
+    only one of them that is not zero.
+
+    Args:
+        n_in, n_out: N and M.
+        row, col: the chosen weight W[row, col].
+        ax: where to draw; a new figure if None.
+
+    Returns:
+        the Axes.
+    """
+    masks = weight_entry_masks(n_out, n_in, row, col)
+    M, N = n_out, n_in
+    if ax is None:
+        width = max(2 * N + 7, M * (N + 1)) + 1
+        _, ax = plt.subplots(figsize=(0.45 * width + 0.5, 0.45 * (2 * max(M, N) + 4)))
+
+    def fill(chosen: bool) -> str:
+        return SELECTED_FILL if chosen else "white"
+
+    # Top row: W x + b = z.
+    top = 0.0
+    w_labels = [[f"$W_{{{i}{j}}}$" for j in range(N)] for i in range(M)]
+    w_fills = [[fill(i == row and j == col) for j in range(N)] for i in range(M)]
+    _draw_grid(ax, 0, top, w_labels, w_fills)
+    x_left = N + 0.5
+    _draw_grid(ax, x_left, top, [[f"$x_{{{j}}}$"] for j in range(N)], [[fill(j == col)] for j in range(N)])
+    b_left = x_left + 2
+    ax.text(b_left - 0.5, top - M / 2, "+", ha="center", va="center", fontsize=12)
+    _draw_grid(ax, b_left, top, [[f"$b_{{{i}}}$"] for i in range(M)], [["white"] for _ in range(M)])
+    z_left = b_left + 2
+    ax.text(z_left - 0.5, top - M / 2, "=", ha="center", va="center", fontsize=12)
+    _draw_grid(ax, z_left, top, [[f"$z_{{{i}}}$"] for i in range(M)], [[fill(i == row)] for i in range(M)])
+    for left, width, text in [
+        (0, N, f"W  ({M}, {N})"),
+        (x_left, 1, f"x  ({N},)"),
+        (b_left, 1, f"b  ({M},)"),
+        (z_left, 1, f"z  ({M},)"),
+    ]:
+        ax.text(left + width / 2, top + 0.3, text, ha="center", va="bottom", fontsize=9)
+
+    # Bottom row: the M slices of dz/dW.
+    slice_top = top - max(M, N) - 1.6
+    for i in range(M):
+        left = i * (N + 1)
+        labels = [[f"$x_{{{j}}}$" if masks["nonzero"][i, k, j] else "0" for j in range(N)] for k in range(M)]
+        fills = [
+            [
+                SELECTED_FILL if masks["selected_nonzero"][i, k, j] else (NONZERO_FILL if masks["nonzero"][i, k, j] else "white")
+                for j in range(N)
+            ]
+            for k in range(M)
+        ]
+        edges = [[bool(masks["selected"][i, k, j]) for j in range(N)] for k in range(M)]
+        _draw_grid(ax, left, slice_top, labels, fills, edges)
+        ax.text(left + N / 2, slice_top + 0.3, f"$\\partial z_{{{i}}}/\\partial W$", ha="center", va="bottom", fontsize=9)
+    ax.text(
+        0, slice_top - M - 0.4,
+        f"$\\partial z/\\partial W$  ({M}, {M}, {N}): slice $i$ holds $\\partial z_i/\\partial W_{{kj}} = \\delta_{{ik}}\\, x_j$",
+        ha="left", va="top", fontsize=9,
+    )
+
+    right = max(z_left + 1, M * (N + 1) - 1)
+    ax.set_xlim(-0.3, right + 0.3)
+    ax.set_ylim(slice_top - M - 1.2, top + 1.0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+def linear_layer_explorer() -> widgets.VBox:
+    """Sliders for B, N, M and the chosen weight W[k, j]; shows the picture and the table of shapes."""
+    style = {"description_width": "150px"}
+    batch_size = widgets.IntSlider(value=4, min=1, max=8, description="samples B (table)", style=style)
+    n_in = widgets.IntSlider(value=3, min=1, max=5, description="inputs N", style=style)
+    n_out = widgets.IntSlider(value=2, min=1, max=4, description="outputs M", style=style)
+    row = widgets.IntSlider(value=0, min=0, max=1, description="weight row k", style=style)
+    col = widgets.IntSlider(value=0, min=0, max=2, description="weight column j", style=style)
+    picture = widgets.Output()
+    table = widgets.HTML()
+
+    def update(_change=None) -> None:
+        row.max, col.max = n_out.value - 1, n_in.value - 1
+        table.value = shapes_table_html(batch_size.value, n_in.value, n_out.value)
+        picture.clear_output(wait=True)
+        with picture:
+            ax = draw_linear_layer_gradient(n_in.value, n_out.value, row.value, col.value)
+            display(ax.figure)
+            plt.close(ax.figure)
+
+    for slider in (batch_size, n_in, n_out, row, col):
+        slider.observe(update, names="value")
+    update()
+    return widgets.VBox([n_in, n_out, row, col, batch_size, picture, table])

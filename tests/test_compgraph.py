@@ -1,0 +1,198 @@
+"""Computation graphs: structure (backward order, paths), drawing, and the anchor example's numbers
+checked by hand, against central differences and against TwoLayerNet."""
+
+import matplotlib.pyplot as plt
+from matplotlib.colors import to_rgb
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+
+import nnkit
+from nnkit import compgraph as cg
+from tests.strategies import arrays
+
+READY_MADE = {
+    "one_hidden_layer": (cg.one_hidden_layer_graph, "L"),
+    "exp_model": (cg.exp_model_graph, "L"),
+    "anchor": (cg.anchor_network_graph, "J"),
+    "two_sigmoid_layers": (cg.two_sigmoid_layers_graph, "f"),
+}
+
+
+# --------------------------------------------------------------------------- structure
+
+
+@pytest.mark.parametrize("which", READY_MADE)
+def test_ready_made_graphs_are_well_formed(which):
+    make, loss = READY_MADE[which]
+    nodes, edges = make()
+    cg.check_graph(nodes, edges)
+    kinds = {node.name: node.kind for node in nodes}
+    # every node feeds the loss; data and parameters are leaves, computed from nothing
+    for node in nodes:
+        if node.name != loss:
+            assert node.name in cg.ancestors(edges, loss), f"{node.name} does not reach {loss}"
+        if node.kind in ("data", "parameter"):
+            assert cg.parents(edges, node.name) == []
+        else:
+            assert cg.parents(edges, node.name), f"operation {node.name} has no inputs"
+    assert kinds[loss] == "operation"
+
+
+@pytest.mark.parametrize("which", READY_MADE)
+def test_backward_order_visits_a_node_after_all_its_users(which):
+    make, loss = READY_MADE[which]
+    nodes, edges = make()
+    order = cg.backward_order(nodes, edges, loss)
+    kinds = {node.name: node.kind for node in nodes}
+    assert order[0] == loss
+    assert sorted(order) == sorted(name for name in kinds if kinds[name] != "data")
+    for name in order:
+        for child in cg.children(edges, name):
+            assert order.index(child) < order.index(name), f"{name} visited before its user {child}"
+
+
+def test_backward_order_follows_seed_001_steps():
+    nodes, edges = cg.one_hidden_layer_graph()
+    assert cg.backward_order(nodes, edges, "L") == ["L", "zO", "WO", "bO", "uH", "zH", "WH", "bH"]
+    nodes, edges = cg.anchor_network_graph()
+    assert cg.backward_order(nodes, edges, "J") == ["J", "y_hat", "b", "W2", "z", "a", "W1"]
+
+
+def test_all_paths_in_seed_002_network():
+    _, edges = cg.two_sigmoid_layers_graph()
+    paths = cg.all_paths(edges, "p", "f")
+    assert sorted(paths) == [["p", "h1", f"z{k}", "y_hat", "f"] for k in (1, 2, 3)]
+    assert cg.all_paths(edges, "s", "f") == [["s", "z1", "y_hat", "f"]]
+    assert len(cg.all_paths(edges, "x", "f")) == 9
+    assert cg.path_edges(cg.all_paths(edges, "w", "f")) == {("w", "y_hat"), ("y_hat", "f")}
+
+
+def test_check_graph_rejects_bad_graphs():
+    a = cg.Node("a", "a", "data", (0, 0))
+    with pytest.raises(ValueError, match="unique"):
+        cg.check_graph([a, a], [])
+    with pytest.raises(ValueError, match="kind"):
+        cg.check_graph([cg.Node("b", "b", "weight", (0, 0))], [])
+    with pytest.raises(ValueError, match="not a node"):
+        cg.check_graph([a], [("a", "c")])
+
+
+# --------------------------------------------------------------------------- drawing
+
+
+def test_format_value():
+    assert cg.format_value(-0.0) == "0"
+    assert cg.format_value(-2.0) == "\N{MINUS SIGN}2"
+    assert cg.format_value([3.0, -2.0]) == "[3, \N{MINUS SIGN}2]"
+    assert cg.format_value(np.eye(2)) == "[1, 0]\n[0, 1]"
+    assert cg.format_value("= Wx") == "= Wx"
+    with pytest.raises(ValueError):
+        cg.format_value(np.zeros((2, 2, 2)))
+
+
+def _gids(ax):
+    return {artist.get_gid() for artist in ax.patches + ax.texts if artist.get_gid()}
+
+
+def test_draw_writes_values_and_only_the_given_gradients():
+    nodes, edges = cg.anchor_network_graph()
+    values, grads = cg.anchor_forward_backward()
+    ax = cg.draw_computation_graph(nodes, edges, values, {"J": 1.0, "y_hat": grads["y_hat"]}, highlight=["y_hat"])
+    gids = _gids(ax)
+    assert {f"node-{node.name}" for node in nodes} <= gids
+    assert {f"edge-{a}-{b}" for a, b in edges} <= gids
+    assert {f"value-{node.name}" for node in nodes} <= gids
+    assert {gid for gid in gids if gid.startswith("grad-")} == {"grad-J", "grad-y_hat"}
+    texts = {t.get_gid(): t.get_text() for t in ax.texts if t.get_gid()}
+    assert texts["value-a"] == "[3, \N{MINUS SIGN}2]"
+    assert texts["value-b"] == "\N{MINUS SIGN}5"
+    circles = {p.get_gid(): p for p in ax.patches if p.get_gid() and p.get_gid().startswith("node-")}
+    for name, kind in [("W1", "parameter"), ("x", "data"), ("a", "operation")]:
+        assert circles[f"node-{name}"].get_facecolor()[:3] == pytest.approx(to_rgb(cg.KIND_COLORS[kind]))
+    assert circles["node-y_hat"].get_linewidth() > circles["node-b"].get_linewidth()
+    plt.close("all")
+
+
+def test_draw_highlights_edges_and_uses_the_given_axes():
+    nodes, edges = cg.two_sigmoid_layers_graph()
+    _, ax = plt.subplots()
+    lit = cg.path_edges(cg.all_paths(edges, "p", "f"))
+    assert cg.draw_computation_graph(nodes, edges, ax=ax, highlight_edges=lit) is ax
+    arrows = {p.get_gid(): p for p in ax.patches if p.get_gid() and p.get_gid().startswith("edge-")}
+    assert arrows["edge-h1-z2"].get_linewidth() > arrows["edge-h2-z2"].get_linewidth()
+    with pytest.raises(ValueError, match="not a node"):
+        cg.draw_computation_graph(nodes, edges, values={"nope": 1.0})
+    plt.close("all")
+
+
+# --------------------------------------------------------------------------- the anchor example
+
+
+def _anchor_loss(x, y, W1, W2, loss="squared"):
+    return cg.anchor_forward_backward(x, y, W1, W2, loss)[0]["J"]
+
+
+def test_anchor_forward_values_by_hand():
+    values, _ = cg.anchor_forward_backward()
+    np.testing.assert_allclose(values["a"], [3.0, -2.0])  # 2 + 3*2 - 5, -1 - 3*2 + 5
+    np.testing.assert_allclose(values["z"], [3.0, 0.0])
+    assert values["b"] == pytest.approx(-5.0)  # 1 - 2*3 + 2*0
+    assert values["y_hat"] == pytest.approx(1 / (1 + np.exp(5)))
+    assert values["J"] == pytest.approx((1 - 1 / (1 + np.exp(5))) ** 2)
+
+
+def test_anchor_gradients_by_hand():
+    _, grads = cg.anchor_forward_backward()
+    y_hat = 1 / (1 + np.exp(5))
+    top = -2 * (1 - y_hat) * y_hat * (1 - y_hat)
+    assert grads["W2"][1] == pytest.approx(top * 3)  # seed 003 §3.2 q5: weight on z1
+    assert grads["W1"][0, 2] == pytest.approx(top * (-2) * 1 * 5)  # q10: weight from x2 to unit 1
+    assert grads["W2"][1] == pytest.approx(-0.0396214, abs=1e-7)
+    assert grads["W1"][0, 2] == pytest.approx(0.1320712, abs=1e-7)
+    np.testing.assert_array_equal(grads["W1"][1], 0.0)  # unit 2 is off: a2 = -2 < 0
+
+
+@pytest.mark.parametrize("loss", ["squared", "cross_entropy"])
+@settings(max_examples=30, deadline=None)
+@given(x=arrays((2,)), W1=arrays((2, 3)), W2=arrays((3,)))
+def test_anchor_gradients_match_central_differences(loss, x, W1, W2):
+    values, grads = cg.anchor_forward_backward(x, 1.0, W1, W2, loss)
+    assume(np.min(np.abs(values["a"])) > 1e-3)  # ReLU has no derivative at 0
+    nnkit.check_gradient(lambda w: _anchor_loss(x, 1.0, w, W2, loss), grads["W1"], W1.copy(), "dJ/dW1")
+    nnkit.check_gradient(lambda w: _anchor_loss(x, 1.0, W1, w, loss), grads["W2"], W2.copy(), "dJ/dW2")
+    # gradients at the operation nodes: perturb the node's value and run the rest of the network
+    x_1 = np.concatenate([[1.0], x])
+
+    def loss_from_a(a):
+        W1_shifted = W1.copy()
+        W1_shifted[:, 0] += a - W1 @ x_1  # a bias shift that makes W1 [1; x] equal a
+        return _anchor_loss(x, 1.0, W1_shifted, W2, loss)
+
+    nnkit.check_gradient(loss_from_a, grads["a"], values["a"].copy(), "dJ/da")
+    nnkit.check_gradient(
+        lambda b: _anchor_loss(x, 1.0, W1, W2 + np.array([b[0] - values["b"], 0, 0]), loss),
+        np.array([grads["b"]]), np.array([values["b"]]), "dJ/db",
+    )
+
+
+@settings(max_examples=30, deadline=None)
+@given(x=arrays((2,)), W1=arrays((2, 3)), W2=arrays((3,)))
+def test_anchor_cross_entropy_agrees_with_two_layer_net(x, W1, W2):
+    net = nnkit.TwoLayerNet(2, 2, 1, activation="relu", output="sigmoid")
+    net.params = {"W1": W1[:, 1:], "b1": W1[:, 0], "W2": W2[None, 1:], "b2": W2[:1]}
+    values, grads = cg.anchor_forward_backward(x, 1.0, W1, W2, "cross_entropy")
+    assume(np.min(np.abs(values["a"])) > 1e-3)
+    loss, net_grads = net.loss_and_grads(x[None, :], np.array([1.0]))
+    assert values["J"] == pytest.approx(loss)
+    np.testing.assert_allclose(grads["W1"], np.column_stack([net_grads["b1"], net_grads["W1"]]), atol=1e-12)
+    np.testing.assert_allclose(grads["W2"], np.concatenate([net_grads["b2"], net_grads["W2"][0]]), atol=1e-12)
+    # squared error on ŷ differs only in the first factor: dJ/db is 2ŷ(1 − ŷ) times the cross-entropy one
+    _, squared = cg.anchor_forward_backward(x, 1.0, W1, W2, "squared")
+    factor = 2 * values["y_hat"] * (1 - values["y_hat"])
+    np.testing.assert_allclose(squared["W1"], factor * grads["W1"], atol=1e-12)
+
+
+def test_anchor_rejects_unknown_loss():
+    with pytest.raises(ValueError, match="unknown loss"):
+        cg.anchor_forward_backward(loss="hinge")

@@ -1,0 +1,124 @@
+"""Every page of the student website, opened in a real headless Chromium with no network.
+
+Checks, page by page: it loads without console errors or failed requests; no request leaves
+the site; all math is typeset by MathJax; every image is present and has alt text; widgets are
+drawn from their saved state; every internal link points at a file that exists. Then that the
+offline search finds a word.
+"""
+
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from tests.browser import chromium_browser, static_server
+
+# Pages Sphinx makes for navigation only; search is checked on its own below.
+SKIPPED_PAGES = {"genindex.html", "search.html"}
+
+
+@pytest.fixture(scope="module")
+def site_pages(built_site) -> list[str]:
+    pages = [
+        str(page.relative_to(built_site))
+        for page in sorted(built_site.rglob("*.html"))
+        if not page.relative_to(built_site).parts[0].startswith("_") and page.name not in SKIPPED_PAGES
+    ]
+    assert len(pages) >= 3, f"too few pages built: {pages}"
+    return pages
+
+
+@pytest.fixture(scope="module")
+def browser_and_base(built_site):
+    with chromium_browser() as browser, static_server(built_site) as base:
+        yield browser, base
+
+
+def open_page(browser, url: str) -> tuple[object, dict[str, list[str]]]:
+    """Open a page in a fresh context and record what goes wrong while it loads."""
+    context = browser.new_context()
+    page = context.new_page()
+    problems: dict[str, list[str]] = {"console": [], "failed": [], "outside": []}
+    base = urljoin(url, "/")
+    page.on("console", lambda m: problems["console"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems["console"].append(str(e)))
+    # A request aborted because the page moved on (a redirect) is not a failure.
+    page.on(
+        "requestfailed",
+        lambda r: problems["failed"].append(f"{r.url} ({r.failure})") if "ERR_ABORTED" not in (r.failure or "") else None,
+    )
+    page.on("response", lambda r: problems["failed"].append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.on(
+        "request",
+        lambda r: problems["outside"].append(r.url)
+        if not r.url.startswith((base, "data:", "blob:"))
+        else None,
+    )
+    page.goto(url, wait_until="networkidle")
+    return page, problems
+
+
+def wait_for_math(page) -> None:
+    """Wait until MathJax has typeset every math element on the page."""
+    count = page.locator(".math").count()
+    if count:
+        page.wait_for_function(
+            "n => window.MathJax && MathJax.startup && MathJax.startup.promise &&"
+            " document.querySelectorAll('.math mjx-container, mjx-container').length >= n",
+            arg=count,
+            timeout=20000,
+        )
+
+
+def test_every_page_works_offline(browser_and_base, site_pages, built_site):
+    browser, base = browser_and_base
+    report = []
+    for name in site_pages:
+        page, problems = open_page(browser, urljoin(base, name))
+        wait_for_math(page)
+        widgets = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
+        if widgets:
+            page.wait_for_selector(".jupyter-widgets", timeout=20000)
+        page.wait_for_load_state("networkidle")
+        raw_tex = page.evaluate("document.body.innerText.includes('\\\\(') || document.body.innerText.includes('$$')")
+        # Pictures drawn inside a widget are its live view; the figure next to it carries the alt text.
+        images = page.evaluate(
+            "Array.from(document.images).map(i => [i.getAttribute('src'), i.complete && i.naturalWidth > 0,"
+            " i.alt || (i.closest('.jupyter-widgets') ? 'inside a widget' : '')])"
+        )
+        links = page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
+        problems["raw TeX"] = ["the page shows untypeset math"] if raw_tex else []
+        problems["images"] = [
+            f"{src[:60]}... (loaded={ok}, alt={alt!r})" for src, ok, alt in images if not ok or not alt
+        ]
+        problems["widgets"] = (
+            [f"{widgets} widget views, none drawn"] if widgets and not page.locator(".jupyter-widgets").count() else []
+        )
+        problems["links"] = broken_internal_links(links, base, built_site)
+        page.context.close()
+        report += [f"{name}: {kind}: {item}" for kind, items in problems.items() for item in items]
+    assert not report, "problems found in the site:\n" + "\n".join(report)
+
+
+def broken_internal_links(links: list[str], base: str, site: Path) -> list[str]:
+    """Links into the site whose file does not exist."""
+    broken = []
+    for link in links:
+        if not link.startswith(base):
+            continue
+        path = urlsplit(link).path.lstrip("/") or "index.html"
+        target = site / path
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.exists():
+            broken.append(link)
+    return broken
+
+
+def test_search_works_offline(browser_and_base):
+    browser, base = browser_and_base
+    page, problems = open_page(browser, urljoin(base, "search.html?q=sigmoid"))
+    page.wait_for_selector("#search-results li", timeout=20000)
+    assert page.locator("#search-results li").count() >= 1
+    assert not problems["outside"], f"search made requests outside the site: {problems['outside']}"
+    page.context.close()
