@@ -3,6 +3,7 @@
 #   make book          build the course website into _build/html
 #   make test          run every test
 #   make exercises     regenerate exercises/ (student release) from solutions/
+#   make lab           work on the exercises in JupyterLab (a copy in my-work/), with nbgrader's Validate
 #
 # By default everything runs in a virtual environment .venv made from
 # requirements.txt. To use an environment you already have, as it is:
@@ -25,7 +26,10 @@ WEB_ASSETS := web/node_modules/.installed
 # The assignments: one folder per assignment in solutions/.
 ASSIGNMENTS := $(notdir $(wildcard solutions/*))
 
-.PHONY: book test exercises clean
+# JupyterLab refuses to run as root unless told it may.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+.PHONY: book test exercises lab clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@command -v $(BOOTSTRAP_PYTHON) >/dev/null || { echo "error: $(BOOTSTRAP_PYTHON) not found; install Python 3.11 or run make BOOTSTRAP_PYTHON=/path/to/python3.11"; exit 1; }
@@ -53,6 +57,12 @@ exercises: $(SETUP)
 		$(BIN)nbgrader generate_assignment "$$a" --force --log-level=WARN \
 			--CourseDirectory.db_url="sqlite:///$$tmp/gradebook.db" || exit 1; \
 	done; rm -rf "$$tmp"
+
+# Students work on a copy, so that their answers never touch the released notebooks and a
+# newer release never overwrites their answers: only notebooks not yet in my-work/ are copied.
+lab: $(SETUP)
+	@mkdir -p my-work && cp -rn exercises/. my-work/
+	$(BIN)jupyter lab --notebook-dir=my-work $(ALLOW_ROOT)
 
 clean:
 	rm -rf _build

@@ -1,0 +1,125 @@
+"""A student in JupyterLab: type an answer, run the notebook, press nbgrader's Validate.
+
+Starts JupyterLab 4 (with nbgrader's Lab extensions, as `make lab` does) on 127.0.0.1 with a
+token, in a temporary folder holding assignment 1 completed except for one question. In
+headless Chromium: type a correct answer into that question's cell, run all cells, press
+Validate and see it pass; then type a wrong answer and see the failing test's helpful message.
+The server is stopped afterwards.
+"""
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tests.browser import chromium_browser, free_port
+from tests.notebooks import REPO, filled_release, reference_answers
+
+ASSIGNMENT = "a1_forward_pass"
+QUESTION = "p5_hidden_layer"
+TOKEN = "course-test-token"
+RIGHT_ANSWER = "def hidden_layer(X, Wh, bh):\n    Z = X @ Wh.T + bh\n    return 1.0 / (1.0 + np.exp(-Z))\n"
+WRONG_ANSWER = "def hidden_layer(X, Wh, bh):\n    Z = X @ Wh + bh\n    return 1.0 / (1.0 + np.exp(-Z))\n"
+
+
+@pytest.fixture(scope="module")
+def lab_url(tmp_path_factory):
+    """JupyterLab serving a notebook with every answer but QUESTION filled in; yields its URL."""
+    folder = tmp_path_factory.mktemp("student")
+    answers = reference_answers(REPO / "solutions" / ASSIGNMENT / "forward_pass.ipynb")
+    answers.pop(QUESTION)
+    notebook = filled_release(REPO / "exercises" / ASSIGNMENT / "forward_pass.ipynb", answers, "My answer.")
+    nbformat.write(notebook, folder / "forward_pass.ipynb")
+    port = free_port()
+    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(folder / ".runtime"))
+    command = [
+        str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", f"--IdentityProvider.token={TOKEN}",
+        f"--ServerApp.root_dir={folder}", "--LabApp.news_url=",
+    ]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    log = open(folder / "lab.log", "w")
+    server = subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/api/status?token={TOKEN}", server, folder / "lab.log")
+        yield f"http://127.0.0.1:{port}/lab/tree/forward_pass.ipynb?token={TOKEN}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def wait_until_up(url: str, server: subprocess.Popen, log: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"JupyterLab exited with code {server.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"JupyterLab did not answer within {seconds} s:\n{log.read_text()[-3000:]}")
+
+
+def type_answer(page, code: str) -> None:
+    """Replace the code of QUESTION's answer cell, as typed by the student."""
+    cell = page.locator(".jp-CodeCell").filter(has_text="def hidden_layer(X, Wh, bh):")
+    cell.scroll_into_view_if_needed()
+    cell.locator(".cm-content").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(code)
+
+
+def run_all_cells(page) -> None:
+    page.get_by_text("Run", exact=True).first.click()
+    page.get_by_text("Run All Cells", exact=True).click()
+    page.wait_for_timeout(500)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120000)
+
+
+def validate(page) -> str:
+    """Press nbgrader's Validate button; return the text of its result dialog, then close it."""
+    page.get_by_role("button", name="Validate").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.wait_for(timeout=60000)
+    page.wait_for_function(
+        "() => { const d = document.querySelector('.jp-Dialog'); return d && !/Validating/.test(d.innerText); }",
+        timeout=180000,
+    )
+    text = dialog.inner_text()
+    dialog.get_by_role("button").last.click()
+    dialog.wait_for(state="detached")
+    return text
+
+
+def test_student_validates_right_then_wrong_answer(lab_url, tmp_path):
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(lab_url)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90000)
+        news = page.get_by_role("button", name="No", exact=True)
+        if news.count():
+            news.click()
+
+        type_answer(page, RIGHT_ANSWER)
+        run_all_cells(page)
+        passed = validate(page)
+        assert "Success! Your notebook passes all the tests." in passed, passed
+
+        type_answer(page, WRONG_ANSWER)
+        run_all_cells(page)
+        page.screenshot(path=tmp_path / "lab.png")
+        failed = validate(page)
+        assert "The following cell failed" in failed, failed
+        assert "hidden_layer(X_small, Wh_small, bh_small)" in failed, failed
+        assert "wrong way round" in failed, f"the helpful message is missing:\n{failed}"
