@@ -3,7 +3,7 @@
 #   make book          build the course website into _build/html
 #   make test          run every test
 #   make exercises     regenerate exercises/ (student release) from solutions/
-#   make lab           work on the exercises in JupyterLab (a copy in my-work/), with nbgrader's Validate
+#   make lab           JupyterLab on a copy of the exercises and chapters (my-work/), with nbgrader's Validate
 #
 # By default everything runs in a virtual environment .venv made from
 # requirements.txt. To use an environment you already have, as it is:
@@ -60,9 +60,15 @@ exercises: $(SETUP)
 
 # Students work on a copy, so that their answers never touch the released notebooks and a
 # newer release never overwrites their answers: only notebooks not yet in my-work/ are copied.
+# The chapters come along as notebooks (my-work/chapters/), so their explorers run live; the
+# website's "live in JupyterLab" links point at them on port 8888.
 lab: $(SETUP)
-	@mkdir -p my-work && cp -rn exercises/. my-work/
-	$(BIN)jupyter lab --notebook-dir=my-work $(ALLOW_ROOT)
+	@mkdir -p my-work/chapters && cp -rn exercises/. my-work/
+	@for chapter in chapters/*.md; do \
+		target=my-work/chapters/$$(basename "$$chapter" .md).ipynb; \
+		[ -e "$$target" ] || $(BIN)jupytext --quiet --to ipynb "$$chapter" -o "$$target"; \
+	done
+	$(BIN)jupyter lab --notebook-dir=my-work --ServerApp.port=8888 $(ALLOW_ROOT)
 
 clean:
 	rm -rf _build

@@ -95,9 +95,22 @@ def test_every_page_works_offline(browser_and_base, site_pages, built_site):
             [f"{widgets} widget views, none drawn"] if widgets and not page.locator(".jupyter-widgets").count() else []
         )
         problems["links"] = broken_internal_links(links, base, built_site)
+        problems["live note"] = missing_live_notes(page, name, widgets)
         page.context.close()
         report += [f"{name}: {kind}: {item}" for kind, items in problems.items() for item in items]
     assert not report, "problems found in the site:\n" + "\n".join(report)
+
+
+def missing_live_notes(page, name: str, widgets: int) -> list[str]:
+    """Each explorer must say it is live in JupyterLab and link to its chapter notebook there."""
+    if not widgets:
+        return []
+    notes = page.locator(".live-explorer").count()
+    lab_link = f"http://localhost:8888/lab/tree/chapters/{Path(name).stem}.ipynb"
+    links = page.locator(f'.live-explorer a[href="{lab_link}"]').count()
+    if notes < widgets or links < widgets:
+        return [f"{widgets} explorers but {notes} 'live in JupyterLab' notes with {links} links to {lab_link}"]
+    return []
 
 
 def broken_internal_links(links: list[str], base: str, site: Path) -> list[str]:
