@@ -2,6 +2,8 @@
 #
 #   make book          build the course website into _build/html
 #   make test          run every test
+#   make bench-book    time cold, no-op and one-chapter-edit builds of the website
+#   make book-instructor  the website plus the reference solutions, into _build/instructor/ (never publish it)
 #   make exercises     regenerate exercises/ (student release) from solutions/
 #   make lab           JupyterLab on a copy of the exercises and chapters (my-work/), with nbgrader's Validate
 #
@@ -29,7 +31,7 @@ ASSIGNMENTS := $(notdir $(wildcard solutions/*))
 # JupyterLab refuses to run as root unless told it may.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: book test exercises lab clean
+.PHONY: book book-instructor bench-book test exercises lab clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@command -v $(BOOTSTRAP_PYTHON) >/dev/null || { echo "error: $(BOOTSTRAP_PYTHON) not found; install Python 3.11 or run make BOOTSTRAP_PYTHON=/path/to/python3.11"; exit 1; }
@@ -47,6 +49,12 @@ book: $(SETUP) $(WEB_ASSETS)
 	@echo ""
 	@echo "The course website is built. Open it in a browser:"
 	@echo "    file://$(CURDIR)/_build/html/index.html"
+
+book-instructor: $(SETUP) $(WEB_ASSETS)
+	$(PYTHON) web/instructor_book.py
+
+bench-book: $(SETUP) $(WEB_ASSETS)
+	$(PYTHON) web/bench_book.py
 
 test: $(SETUP) $(WEB_ASSETS)
 	$(PYTHON) -m pytest

@@ -6,6 +6,8 @@ The site is built once per run (the `built_site` fixture in conftest.py) with wa
 import html as html_lib
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -88,3 +90,19 @@ def test_exercise_pages_show_the_release_and_offer_a_download(site):
         leaked = sorted(hidden & shown)
         assert not leaked, f"{page.name} shows solution or hidden-test lines: {leaked[:3]}"
         assert re.search(r'href="[^"]*\.ipynb"', html), f"{page.name} offers no .ipynb download"
+
+
+def test_instructor_edition_adds_the_solutions(tmp_path_factory):
+    """make book-instructor writes its own site, and that one does show the reference solutions."""
+    out = tmp_path_factory.mktemp("instructor")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "web" / "instructor_book.py"), "--path-output", str(out)],
+        capture_output=True, text=True, timeout=1800,
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    pages = sorted((out / "_build" / "html" / "solutions").rglob("*.html"))
+    assert pages, "the instructor's edition has no solution pages"
+    shown = set()
+    for page in pages:
+        shown |= {line.strip() for line in page_text(page.read_text()).splitlines()}
+    assert secret_lines() & shown, "the instructor's edition shows none of the solution lines"

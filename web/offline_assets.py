@@ -41,8 +41,11 @@ def copy_assets(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     offline = Path(app.outdir) / "_static" / "offline"
-    copies = [(NODE_MODULES / source, target) for source, target in ASSETS]
-    copies += [(WEB / script, script) for script in OWN_SCRIPTS]
+    # The libraries are large (about 40 MB): copy them again only when the pinned versions changed.
+    stamp, lock = offline / ".package-lock.json", (WEB / "package-lock.json").read_text()
+    copies = [(WEB / script, script) for script in OWN_SCRIPTS]
+    if not stamp.exists() or stamp.read_text() != lock:
+        copies += [(NODE_MODULES / source, target) for source, target in ASSETS]
     for source_path, target in copies:
         target_path = offline / target
         if source_path.is_dir():
@@ -50,6 +53,7 @@ def copy_assets(app: Sphinx, exception: Exception | None) -> None:
         else:
             target_path.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source_path, target_path)
+    stamp.write_text(lock)
 
 
 REDIRECT_PAGE = """<!DOCTYPE html>
