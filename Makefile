@@ -59,10 +59,11 @@ bench-book: $(SETUP) $(WEB_ASSETS)
 test: $(SETUP) $(WEB_ASSETS)
 	$(PYTHON) -m pytest
 
-# nbgrader keeps a gradebook even for a release; it goes to a throw-away folder.
+# nbgrader keeps a gradebook even for a release; it goes to a throw-away folder. nbgrader runs
+# the `alembic` script it finds on PATH, so this environment's scripts come first.
 exercises: $(SETUP)
 	@tmp=$$(mktemp -d) && for a in $(ASSIGNMENTS); do \
-		$(BIN)nbgrader generate_assignment "$$a" --force --log-level=WARN \
+		PATH="$(abspath $(BIN)):$$PATH" $(BIN)nbgrader generate_assignment "$$a" --force --log-level=WARN \
 			--CourseDirectory.db_url="sqlite:///$$tmp/gradebook.db" || exit 1; \
 	done; rm -rf "$$tmp"
 

@@ -5,9 +5,12 @@ exercises/<assignment>/  the released notebooks, made by `nbgrader generate_assi
 submitted/, autograded/, feedback/, gradebook.db  student data, never committed
 """
 
+import os
+
 c = get_config()  # noqa: F821 (nbgrader provides get_config)
 
-c.CourseDirectory.root = "."
+# The course root is the folder of this file, as an absolute path (nbgrader warns about ".").
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
 c.CourseDirectory.course_id = "backprop-by-hand"

@@ -1,0 +1,533 @@
+"""The checks that the exercises' test cells run.
+
+A test cell calls your function, then hands the result to one of the checks
+below together with the right answer. If they differ, the check raises an
+``AssertionError`` whose message says what was expected (type, shape, value,
+tolerance) and, when the difference matches a common mistake, which one.
+
+    from nnkit import grading
+
+    rng = grading.fixed_rng("p5_hidden_layer")         # same inputs every run
+    X = rng.normal(size=(4, 3))
+    ...
+    answer = grading.call_without_nnkit(hidden_layer, X, Wh, bh)
+    grading.check_array(answer, expected, "hidden_layer(X, Wh, bh)",
+                        mistakes=[grading.missing_bias(without_bias)])
+
+Mistake detectors
+-----------------
+A detector is a small function ``detect(answer, expected, rtol, atol)`` that
+returns a sentence describing the mistake when ``answer`` looks like it, and
+``None`` otherwise. The factories below (``transposed()``, ``wrong_sign()``,
+``missing_bias(...)``, ...) make detectors; a test passes a list of them to a
+check, most specific first, and the first one that recognises the answer is
+named in the message.
+"""
+
+import hashlib
+import sys
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from types import CodeType
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+Array = NDArray[np.float64]
+Detector = Callable[[Array, Array, float, float], str | None]
+
+DEFAULT_RTOL = 1e-7
+DEFAULT_ATOL = 1e-10
+
+# ---------------------------------------------------------------------------
+# Checks
+# ---------------------------------------------------------------------------
+
+
+def check_array(
+    answer: Any,
+    expected: ArrayLike,
+    name: str,
+    rtol: float = DEFAULT_RTOL,
+    atol: float = DEFAULT_ATOL,
+    mistakes: Sequence[Detector] = (),
+) -> None:
+    """Check that ``answer`` is an array of numbers equal to ``expected`` within tolerance.
+
+    Entries count as equal when |answer - expected| <= atol + rtol |expected|.
+
+    Args:
+        answer: what the student's code produced.
+        expected: the right answer.
+        name: how the answer is called in the message, e.g. "hidden_layer(X, Wh, bh)".
+        rtol, atol: relative and absolute tolerance.
+        mistakes: detectors of common mistakes, tried in order.
+
+    Raises:
+        AssertionError: with an explanation, if the answer is wrong.
+    """
+    expected = np.asarray(expected, dtype=np.float64)
+    got = _as_float_array(answer, name, f"an array of shape {expected.shape}")
+    if got.shape != expected.shape:
+        message = (
+            f"{name} has the wrong shape.\n"
+            f"  expected: shape {expected.shape}\n"
+            f"  got:      shape {got.shape}"
+        )
+        if got.size == expected.size:
+            message += "\n  (Same number of entries: a transpose, a reshape or keepdims may be missing.)"
+        raise AssertionError(message + _diagnosis(got, expected, rtol, atol, mistakes))
+    _check_finite(got, name)
+    if np.allclose(got, expected, rtol=rtol, atol=atol):
+        return
+    raise AssertionError(
+        f"{name} has the right shape {expected.shape} but wrong values.\n"
+        + _worst_entry(got, expected, rtol, atol)
+        + _small_array_listing(got, expected)
+        + _diagnosis(got, expected, rtol, atol, mistakes)
+    )
+
+
+def check_value(
+    answer: Any,
+    expected: float,
+    name: str,
+    rtol: float = DEFAULT_RTOL,
+    atol: float = DEFAULT_ATOL,
+    mistakes: Sequence[Detector] = (),
+) -> None:
+    """Check that ``answer`` is one number equal to ``expected`` within tolerance.
+
+    A numpy scalar or an array holding exactly one number is accepted too.
+
+    Raises:
+        AssertionError: with an explanation, if the answer is wrong.
+    """
+    got = _as_float_array(answer, name, "a single number")
+    if got.size != 1:
+        raise AssertionError(
+            f"{name} should be a single number, but it is an array of shape {got.shape}."
+            + _diagnosis(got, np.asarray(float(expected)), rtol, atol, mistakes)
+        )
+    got = got.reshape(())
+    _check_finite(got, name)
+    expected_array = np.asarray(float(expected))
+    if np.isclose(got, expected_array, rtol=rtol, atol=atol):
+        return
+    raise AssertionError(
+        f"{name} is wrong.\n"
+        f"  expected: {_number(expected)} (tolerance: rtol={rtol:g}, atol={atol:g})\n"
+        f"  got:      {_number(float(got))}"
+        + _diagnosis(got, expected_array, rtol, atol, mistakes)
+    )
+
+
+def check_number(answer: Any, name: str) -> None:
+    """Check that ``answer`` is one real number: an int, a float, a numpy scalar or a
+    numpy array holding exactly one number (not a bool)."""
+    if _single_number(answer) is None:
+        raise AssertionError(f"{name} should be a number, but it is {_describe(answer)}.")
+
+
+def check_whole_number(answer: Any, name: str) -> None:
+    """Check that ``answer`` is a whole number: an int, or a float such as 2.0 (not bool)."""
+    check_number(answer, name)
+    if not _single_number(answer).is_integer():
+        raise AssertionError(f"{name} should be a whole number, but it is {_describe(answer)}.")
+
+
+def check_integer(answer: Any, expected: int, name: str, hint: str = "") -> None:
+    """Check that ``answer`` is the whole number ``expected``.
+
+    Args:
+        hint: an extra sentence shown when the number is wrong.
+    """
+    check_whole_number(answer, name)
+    value = int(_single_number(answer))
+    if value != expected:
+        raise AssertionError(f"{name} is {value}, which is not right." + _hint(hint))
+
+
+def check_bool(answer: Any, name: str, expected: bool | None = None, hint: str = "") -> None:
+    """Check that ``answer`` is True or False, and equal to ``expected`` when it is given."""
+    if not isinstance(answer, (bool, np.bool_)):
+        raise AssertionError(f"{name} should be True or False, but it is {_describe(answer)}.")
+    if expected is not None and bool(answer) != expected:
+        raise AssertionError(f"{name} is {bool(answer)}, which is not right." + _hint(hint))
+
+
+def check_equal(answer: Any, expected: Any, name: str, hint: str = "") -> None:
+    """Check that ``answer == expected`` (for tuples, strings and other plain values)."""
+    if answer != expected:
+        raise AssertionError(f"{name} is {answer!r}, which is not right." + _hint(hint))
+
+
+def check_shape(answer: Any, shape: tuple[int, ...], name: str) -> None:
+    """Check that ``answer`` is an array of numbers of the given shape."""
+    got = _as_float_array(answer, name, f"an array of shape {shape}")
+    if got.shape != shape:
+        raise AssertionError(f"{name} should have shape {shape}, but it has shape {got.shape}.")
+
+
+def check_tuple(answer: Any, length: int, name: str) -> None:
+    """Check that ``answer`` is a tuple (or list) of ``length`` items."""
+    if not isinstance(answer, (tuple, list)):
+        raise AssertionError(f"{name} should be a tuple of {length} items, but it is {_describe(answer)}.")
+    if len(answer) != length:
+        raise AssertionError(f"{name} should have {length} items, but it has {len(answer)}.")
+
+
+def check_keys(answer: Any, keys: Sequence[str], name: str) -> None:
+    """Check that ``answer`` is a dict with exactly the given keys."""
+    if not isinstance(answer, dict):
+        raise AssertionError(f"{name} should be a dict with keys {list(keys)}, but it is {_describe(answer)}.")
+    if set(answer) != set(keys):
+        raise AssertionError(f"{name} should have the keys {list(keys)}; it has {list(answer)}.")
+
+
+def check_choice(answer: Any, accepted: Iterable[str], name: str, choices: Iterable[str]) -> None:
+    """Check that the string ``answer`` is one of ``choices`` and one of the ``accepted`` ones.
+
+    Case and surrounding spaces are ignored.
+
+    Args:
+        accepted: the right answers (a subset of choices).
+        choices: every answer the question allows.
+    """
+    allowed = ", ".join(repr(choice) for choice in choices)
+    if not isinstance(answer, str):
+        raise AssertionError(f"{name} should be a string, one of {allowed}; it is {_describe(answer)}.")
+    normalised = answer.strip().lower()
+    if normalised not in {choice.lower() for choice in choices}:
+        raise AssertionError(f"{name} is {answer!r}; it should be one of {allowed}.")
+    if normalised not in {choice.lower() for choice in accepted}:
+        raise AssertionError(f"{name} is {answer!r}, which is not right for this problem.")
+
+
+def check_labels(
+    answer: Any, expected: ArrayLike, name: str, inputs: dict[str, ArrayLike], hint: str = ""
+) -> None:
+    """Check 0/1 (or True/False) predictions exactly, naming the first input that is wrong.
+
+    Args:
+        answer: the student's predictions.
+        expected: the right predictions, 0/1 or booleans, any shape.
+        name: how the answer is called in the message.
+        inputs: the input arrays, same shape as ``expected``, shown for the first wrong entry.
+        hint: an extra sentence shown when an answer is wrong.
+    """
+    expected = np.asarray(expected, dtype=np.float64)
+    got = _as_float_array(answer, name, f"an array of 0s and 1s of shape {expected.shape}")
+    if got.shape != expected.shape:
+        raise AssertionError(
+            f"{name} has shape {got.shape}, but it should have the shape of its input, {expected.shape}."
+        )
+    wrong = np.argwhere(got != expected)
+    if wrong.size == 0:
+        return
+    first = tuple(wrong[0])
+    where = ", ".join(f"{key} = {_number(float(np.asarray(value)[first]))}" for key, value in inputs.items())
+    raise AssertionError(
+        f"{name} is wrong for {len(wrong)} of {expected.size} inputs.\n"
+        f"  first one: at {where} the answer should be {_number(float(expected[first]))}, "
+        f"got {_number(float(got[first]))}." + _hint(hint)
+    )
+
+
+# ---------------------------------------------------------------------------
+# Mistake detectors
+# ---------------------------------------------------------------------------
+
+
+def looks_like(wrong: ArrayLike, description: str) -> Detector:
+    """A detector for an answer equal to ``wrong``, the result of a known mistake.
+
+    The test computes ``wrong`` from the same inputs, the mistaken way.
+    """
+    wrong = np.asarray(wrong, dtype=np.float64)
+
+    def detect(answer: Array, expected: Array, rtol: float, atol: float) -> str | None:
+        return description if _close(answer, wrong, rtol, atol) else None
+
+    return detect
+
+
+def transposed() -> Detector:
+    """The answer is the expected matrix transposed (e.g. shape (N_h, N) instead of (N, N_h))."""
+
+    def detect(answer: Array, expected: Array, rtol: float, atol: float) -> str | None:
+        if expected.ndim == 2 and _close(answer, expected.T, rtol, atol) and not _close(answer, expected, rtol, atol):
+            return "your answer is the expected matrix transposed (rows should be samples)"
+        return None
+
+    return detect
+
+
+def transposed_weights(with_transposed: ArrayLike) -> Detector:
+    """The weights were used untransposed: X @ W instead of X @ W.T.
+
+    Args:
+        with_transposed: what the computation gives with W in place of W.T
+            (the test uses a square W so that this runs without a shape error).
+    """
+    return looks_like(
+        with_transposed,
+        "the weight matrix is used the wrong way round: with rows as samples it is X @ W.T, not X @ W "
+        "(W has one ROW per unit)",
+    )
+
+
+def missing_bias(without_bias: ArrayLike) -> Detector:
+    """The bias was left out.
+
+    Args:
+        without_bias: what the computation gives with the bias left out.
+    """
+    return looks_like(without_bias, "the bias is missing: add b to every row (broadcasting does it: X @ W.T + b)")
+
+
+def wrong_sign() -> Detector:
+    """The answer is minus the expected one."""
+
+    def detect(answer: Array, expected: Array, rtol: float, atol: float) -> str | None:
+        if _close(answer, -expected, rtol, atol) and not _close(answer, expected, rtol, atol):
+            return "the sign is flipped: your answer is minus the expected one"
+        return None
+
+    return detect
+
+
+def constant_factor() -> Detector:
+    """The answer is c times the expected one for some constant c other than 1 (or -1)."""
+
+    def detect(answer: Array, expected: Array, rtol: float, atol: float) -> str | None:
+        if answer.shape != expected.shape or not np.any(expected):
+            return None
+        factor = float(np.sum(answer * expected) / np.sum(expected * expected))
+        if np.isclose(abs(factor), 1.0) or factor == 0.0 or not _close(answer, factor * expected, rtol, atol):
+            return None
+        return f"your answer is {factor:.6g} times the expected one: a constant factor is missing or extra"
+
+    return detect
+
+
+def sum_instead_of_mean(n: int) -> Detector:
+    """The answer summed over n samples where it should have averaged."""
+
+    def detect(answer: Array, expected: Array, rtol: float, atol: float) -> str | None:
+        if n != 1 and _close(answer, n * expected, rtol, atol):
+            return f"your answer is {n} times too large: it looks like a sum over the {n} samples instead of the mean"
+        return None
+
+    return detect
+
+
+def softmax_wrong_axis(logits: ArrayLike) -> Detector:
+    """Softmax normalised over the samples (axis 0) instead of over the classes (axis 1).
+
+    Recognises both e / e.sum(axis=0) and the broadcast slip e / e.sum(axis=1)[None, :].
+
+    Args:
+        logits: the logits Z, shape (N, K), rows are samples.
+    """
+    logits = np.asarray(logits, dtype=np.float64)
+    exp = np.exp(logits - np.max(logits))
+    candidates = [exp / exp.sum(axis=0, keepdims=True)]
+    if logits.shape[0] == logits.shape[1]:
+        candidates.append(exp / exp.sum(axis=1)[None, :])
+
+    def detect(answer: Array, expected: Array, rtol: float, atol: float) -> str | None:
+        if any(_close(answer, candidate, rtol, atol) for candidate in candidates):
+            return (
+                "softmax is normalised along the wrong axis: each ROW (one sample) must sum to 1, "
+                "so divide by the row sums, np.sum(E, axis=1, keepdims=True)"
+            )
+        return None
+
+    return detect
+
+
+# ---------------------------------------------------------------------------
+# Fixed random inputs
+# ---------------------------------------------------------------------------
+
+
+def fixed_rng(label: str) -> np.random.Generator:
+    """A numpy Generator whose seed is fixed by ``label``.
+
+    Each test uses its own label (e.g. its grade id), so its inputs are the
+    same every time it runs, whatever ran before it: grading a submission
+    twice gives the same grade.
+    """
+    digest = hashlib.sha256(label.encode("utf-8")).digest()
+    return np.random.default_rng(int.from_bytes(digest[:8], "little"))
+
+
+# ---------------------------------------------------------------------------
+# Calling the student's code
+# ---------------------------------------------------------------------------
+
+
+def call_quietly(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call ``func(*args, **kwargs)`` with warnings silenced.
+
+    nbgrader gives zero to a test cell that writes to stderr, so a harmless
+    warning (say an overflow in exp) must not cost a correct answer its points.
+    """
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return func(*args, **kwargs)
+
+
+def call_without_nnkit(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call ``func(*args, **kwargs)`` and fail if it runs any of nnkit's own code.
+
+    Every function call made while ``func`` runs is watched (``sys.setprofile``);
+    entering a function defined in the nnkit package (other than this module)
+    fails the check, however nnkit was imported or renamed.
+
+    Returns:
+        what ``func`` returned.
+
+    Raises:
+        AssertionError: "implement it yourself with numpy, don't call nnkit.X".
+    """
+    entered: list[str] = []
+
+    def watch(frame: Any, event: str, arg: Any) -> None:
+        if event == "call" and not entered:
+            name = _nnkit_function_name(frame.f_code)
+            if name is not None:
+                entered.append(name)
+
+    previous = sys.getprofile()
+    sys.setprofile(watch)
+    try:
+        result = call_quietly(func, *args, **kwargs)
+    finally:
+        still_watching = sys.getprofile() is watch
+        sys.setprofile(previous)
+    if not still_watching:
+        raise AssertionError(f"{_func_name(func)} switched off the check for nnkit calls (sys.setprofile).")
+    if entered:
+        raise AssertionError(
+            f"{_func_name(func)} calls {entered[0]}: implement it yourself with numpy, don't call {entered[0]}."
+        )
+    return result
+
+
+_NNKIT_DIR = Path(__file__).resolve().parent
+_THIS_FILE = Path(__file__).resolve()
+
+
+@lru_cache(maxsize=None)
+def _is_nnkit_file(filename: str) -> bool:
+    """True for a .py file of the nnkit package other than this one."""
+    if not filename.endswith(".py"):
+        return False
+    path = Path(filename).resolve()
+    return path != _THIS_FILE and _NNKIT_DIR in path.parents
+
+
+def _nnkit_function_name(code: CodeType) -> str | None:
+    """'nnkit.sigmoid', 'nnkit.TwoLayerNet', ... for code in nnkit, else None."""
+    if code.co_name == "<module>" or not _is_nnkit_file(code.co_filename):
+        return None
+    qualname = code.co_qualname
+    public = getattr(sys.modules.get("nnkit"), "__all__", ())
+    owner, _, method = qualname.partition(".")
+    if owner in public:
+        return f"nnkit.{owner}" if method == "__init__" else f"nnkit.{qualname}"
+    return f"nnkit.{Path(code.co_filename).stem}.{qualname}"
+
+
+def _func_name(func: Callable[..., Any]) -> str:
+    return f"{getattr(func, '__name__', 'your function')}()"
+
+
+# ---------------------------------------------------------------------------
+# Small helpers for the messages
+# ---------------------------------------------------------------------------
+
+
+def _as_float_array(answer: Any, name: str, wanted: str) -> Array:
+    """The answer as a float array, or an AssertionError saying what it is instead."""
+    if answer is None:
+        raise AssertionError(f"{name} is None; it should be {wanted}. Did you forget a return statement?")
+    if isinstance(answer, (str, bytes, dict)):
+        raise AssertionError(f"{name} should be {wanted}, but it is {_describe(answer)}.")
+    try:
+        return np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise AssertionError(f"{name} should be {wanted}, but it is {_describe(answer)}.") from None
+
+
+def _single_number(answer: Any) -> float | None:
+    """The answer as a float if it is one real number (bools excluded), else None."""
+    if isinstance(answer, (bool, np.bool_, str, bytes)):
+        return None
+    try:
+        value = np.asarray(answer)
+    except (TypeError, ValueError):
+        return None
+    if value.dtype.kind not in "iuf" or value.size != 1:
+        return None
+    return float(value.reshape(()))
+
+
+def _check_finite(got: Array, name: str) -> None:
+    if not np.all(np.isfinite(got)):
+        raise AssertionError(f"{name} contains NaN or infinite values (an overflow, or 0/0?).")
+
+
+def _close(answer: Array, candidate: Array, rtol: float, atol: float) -> bool:
+    """Same shape and equal within tolerance."""
+    return answer.shape == candidate.shape and bool(np.allclose(answer, candidate, rtol=rtol, atol=atol))
+
+
+def _diagnosis(got: Array, expected: Array, rtol: float, atol: float, mistakes: Sequence[Detector]) -> str:
+    """'This looks like: ...' for the first detector that recognises the answer, else ''."""
+    for detect in mistakes:
+        found = detect(got, expected, rtol, atol)
+        if found:
+            return f"\n  This looks like a common mistake: {found}."
+    return ""
+
+
+def _worst_entry(got: Array, expected: Array, rtol: float, atol: float) -> str:
+    excess = np.abs(got - expected) - rtol * np.abs(expected)
+    worst = np.unravel_index(np.argmax(excess), expected.shape)
+    index = "[" + ", ".join(str(int(i)) for i in worst) + "]"
+    wrong = int(np.sum(~np.isclose(got, expected, rtol=rtol, atol=atol)))
+    return (
+        f"  {wrong} of {expected.size} entries differ (tolerance: rtol={rtol:g}, atol={atol:g}).\n"
+        f"  largest difference at {index}: expected {_number(float(expected[worst]))}, "
+        f"got {_number(float(got[worst]))}"
+    )
+
+
+def _small_array_listing(got: Array, expected: Array, limit: int = 12) -> str:
+    if expected.size > limit:
+        return ""
+    return "".join(
+        f"\n{label}{np.array2string(values, precision=6, separator=', ', prefix=label)}"
+        for label, values in (("  expected: ", expected), ("  got:      ", got))
+    )
+
+
+def _hint(hint: str) -> str:
+    return f"\n  Hint: {hint}" if hint else ""
+
+
+def _number(value: float) -> str:
+    return f"{value:.8g}"
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} {text}"
