@@ -33,7 +33,7 @@ def lab_url(tmp_path_factory):
     folder = tmp_path_factory.mktemp("student")
     answers = reference_answers(REPO / "solutions" / ASSIGNMENT / "forward_pass.ipynb")
     answers.pop(QUESTION)
-    notebook = filled_release(REPO / "exercises" / ASSIGNMENT / "forward_pass.ipynb", answers, "My answer.")
+    notebook = filled_release(REPO / "exercises" / ASSIGNMENT / "forward_pass.ipynb", answers)
     nbformat.write(notebook, folder / "forward_pass.ipynb")
     port = free_port()
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(folder / ".runtime"))
