@@ -10,11 +10,16 @@ runs on it; a variant is caught when the test cell fails.
 
 prints a JSON report. It runs the notebook's code in this process, so the test suite calls it
 in a subprocess, one per assignment.
+
+Some answers are a free choice (a learning rate, a batch size): any value that works is right,
+so a changed constant is not a mistake. Such questions are named, with the reason, in
+`OPEN_CHOICES` of tests/mistakes/<assignment>.py; their variants are reported but not counted.
 """
 
 import ast
 import contextlib
 import copy
+import importlib
 import io
 import json
 import signal
@@ -141,11 +146,24 @@ def snapshot(namespace: dict) -> dict:
     return copied
 
 
+def open_choices(source: Path) -> dict[str, str]:
+    """{grade_id: why any value is right} from tests/mistakes/<assignment>.py, if it names any."""
+    try:
+        spec = importlib.import_module(f"tests.mistakes.{source.parent.name}")
+    except ModuleNotFoundError:
+        return {}
+    return dict(getattr(spec, "OPEN_CHOICES", {}))
+
+
 def measure(source: Path) -> dict:
-    """Run every variant of every autograded answer of a source notebook against its tests."""
+    """Run every variant of every autograded answer of a source notebook against its tests.
+
+    Returns {"notebook", "questions": {grade_id: [variant outcomes]}, "open": {grade_id: reason}};
+    the questions named in "open" are free choices, not counted in the share caught.
+    """
     cells = nbformat.read(source, as_version=4).cells
     namespace: dict = {"__name__": "__main__"}
-    report = {"notebook": str(source), "questions": {}}
+    report = {"notebook": str(source), "questions": {}, "open": open_choices(source)}
     for index, cell in enumerate(cells):
         meta = nbgrader_meta(cell)
         if cell.cell_type != "code":
