@@ -1,7 +1,8 @@
 """Every page of the student website, opened in a real headless Chromium with no network.
 
 Checks, page by page: it loads without console errors or failed requests; no request leaves
-the site; all math is typeset by MathJax; every image is present and has alt text; widgets are
+the site; all math is typeset by MathJax, and no displayed equation is wider than the text
+column of a laptop screen (it would be cut off behind a scroll bar); every image is present and has alt text; widgets are
 drawn from their saved state; every internal link points at a file that exists. Then that the
 offline search finds a word.
 """
@@ -88,6 +89,7 @@ def test_every_page_works_offline(browser_and_base, site_pages, built_site):
         )
         links = page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
         problems["raw TeX"] = ["the page shows untypeset math"] if raw_tex else []
+        problems["too wide"] = wide_equations(page)
         problems["images"] = [
             f"{src[:60]}... (loaded={ok}, alt={alt!r})" for src, ok, alt in images if not ok or not alt
         ]
@@ -99,6 +101,17 @@ def test_every_page_works_offline(browser_and_base, site_pages, built_site):
         page.context.close()
         report += [f"{name}: {kind}: {item}" for kind, items in problems.items() for item in items]
     assert not report, "problems found in the site:\n" + "\n".join(report)
+
+
+def wide_equations(page) -> list[str]:
+    """Displayed equations wider than their column (1280 px window): break them into lines."""
+    page.evaluate("window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+    return page.evaluate(
+        "Array.from(document.querySelectorAll('mjx-container[display=\"true\"]'))"
+        ".filter(e => e.scrollWidth > e.clientWidth + 1)"
+        ".map(e => `${e.scrollWidth} px in a ${e.clientWidth} px column: `"
+        " + (e.querySelector('mjx-assistive-mml') || e).textContent.slice(0, 70))"
+    )
 
 
 def missing_live_notes(page, name: str, widgets: int) -> list[str]:
