@@ -87,8 +87,11 @@ def run_all_cells(page) -> None:
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120000)
 
 
-def validate(page) -> str:
-    """Press nbgrader's Validate button; return the text of its result dialog, then close it."""
+def validate(page, screenshot: Path) -> str:
+    """Press nbgrader's Validate button; return the text of its result dialog, then close it.
+
+    The dialog is saved as a picture (in the test's temporary folder) for a person to look at.
+    """
     page.get_by_role("button", name="Validate").click()
     dialog = page.locator(".jp-Dialog")
     dialog.wait_for(timeout=60000)
@@ -97,6 +100,7 @@ def validate(page) -> str:
         timeout=180000,
     )
     text = dialog.inner_text()
+    page.screenshot(path=screenshot)
     dialog.get_by_role("button").last.click()
     dialog.wait_for(state="detached")
     return text
@@ -113,13 +117,12 @@ def test_student_validates_right_then_wrong_answer(lab_url, tmp_path):
 
         type_answer(page, RIGHT_ANSWER)
         run_all_cells(page)
-        passed = validate(page)
+        passed = validate(page, tmp_path / "validate-right-answer.png")
         assert "Success! Your notebook passes all the tests." in passed, passed
 
         type_answer(page, WRONG_ANSWER)
         run_all_cells(page)
-        page.screenshot(path=tmp_path / "lab.png")
-        failed = validate(page)
+        failed = validate(page, tmp_path / "validate-wrong-answer.png")
         assert "The following cell failed" in failed, failed
         assert "hidden_layer(X_small, Wh_small, bh_small)" in failed, failed
         assert "wrong way round" in failed, f"the helpful message is missing:\n{failed}"
