@@ -1,0 +1,209 @@
+"""The confined kernel: a student's code runs with the operating system's isolation around it.
+
+nbgrader runs a submission by starting a Jupyter kernel and sending it the cells. Here the kernel
+is started inside bubblewrap (`bwrap`), so that the student's code:
+
+- sees only the system (/usr, /etc), the Python installation and nnkit's source, read-only, and
+  its own working folder (the submission's copy in autograded/), read-write; not solutions/, the
+  gradebook, other students' submissions or the instructor's home;
+- writes only there and in a private /tmp that vanishes with the kernel;
+- has no network (a new network namespace: the kernel talks to nbgrader over Unix sockets in a
+  folder of its own, not over TCP);
+- runs as an unprivileged user (`setpriv`, when grading as root; a user namespace otherwise),
+  with limits on memory, processes, file size and CPU time (`prlimit`);
+- cannot outlive the grader (`--die-with-parent`), nor reach its terminal (`--new-session`).
+
+`ConfinedKernelManager` is a Jupyter kernel manager that starts kernels this way; nbgrader uses
+it through its `Execute.kernel_manager_class` option, everything else unchanged.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Integer
+
+import nnkit
+from classgrader.errors import GradingError
+
+# The user the student's code runs as: "nobody", who owns nothing.
+SANDBOX_UID = 65534
+SANDBOX_GID = 65534
+TOOLS = ("bwrap", "setpriv", "prlimit")
+# Top-level system folders the kernel may read; on merged-/usr systems some are symbolic links.
+SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one kernel may use. Memory is address space, so it counts what numpy reserves too."""
+
+    memory_mb: int = 3072
+    processes: int = 256
+    file_mb: int = 100
+    cpu_seconds: int = 600
+
+
+def readable_paths() -> list[Path]:
+    """The Python installation (interpreter, virtual environment) and nnkit's source folder."""
+    paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(nnkit.__file__).resolve().parent}
+    return sorted(paths)
+
+
+def _system_mounts() -> list[str]:
+    arguments = []
+    for folder in SYSTEM_FOLDERS:
+        if os.path.islink(folder):
+            arguments += ["--symlink", os.readlink(folder), folder]
+        elif os.path.isdir(folder):
+            arguments += ["--ro-bind", folder, folder]
+    return arguments
+
+
+def _open_parents(path: Path) -> list[str]:
+    """Create the folders above `path` inside the sandbox as plain 0755 folders.
+
+    Without this bwrap copies their modes, and a Python installed under /root (mode 0700) would
+    be out of the sandbox user's reach. Only the bound path is visible, not its siblings.
+    """
+    arguments = []
+    for parent in reversed(path.parents[:-1]):  # from the top down, without "/"
+        if str(parent) not in (*SYSTEM_FOLDERS, "/tmp", "/proc", "/dev"):
+            arguments += ["--perms", "0755", "--dir", str(parent)]
+    return arguments
+
+
+def _environment() -> list[str]:
+    """A clean environment: nothing of the instructor's leaks in (tokens, paths, proxies)."""
+    variables = {
+        "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin",
+        "HOME": "/tmp",
+        "MPLCONFIGDIR": "/tmp/matplotlib",
+        "MPLBACKEND": "Agg",
+        "LANG": "C.UTF-8",
+        # One thread per kernel: submissions are graded side by side on all cores.
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    arguments = ["--clearenv"]
+    for name, value in variables.items():
+        arguments += ["--setenv", name, value]
+    return arguments
+
+
+def _become_nobody() -> list[str]:
+    """As root: switch to the unprivileged user for good. Otherwise bwrap's user namespace does it."""
+    if os.geteuid() != 0:
+        return []
+    return ["setpriv", f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_GID}", "--clear-groups", "--no-new-privs"]
+
+
+def confine(command: list[str], workdir: Path, socket_dir: Path, limits: Limits = Limits()) -> list[str]:
+    """The command line that runs `command` confined, in `workdir`, talking through `socket_dir`.
+
+    Args:
+        command: the program and its arguments (for a kernel: python -m ipykernel_launcher -f ...).
+        workdir: the one folder the program may write to (besides a private /tmp); its working folder.
+        socket_dir: the folder of the kernel's connection file and Unix sockets.
+        limits: memory, processes, file size and CPU time.
+    """
+    namespaces = ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+    if os.geteuid() != 0:
+        namespaces += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID)]
+    # Mounts apply in order: the private /tmp first, so that folders under /tmp bound later show through.
+    mounts = _system_mounts() + ["--proc", "/proc", "--dev", "/dev"]
+    mounts += ["--perms", "1777", "--tmpfs", "/tmp", "--perms", "1777", "--tmpfs", "/dev/shm"]
+    for path in readable_paths():
+        mounts += _open_parents(path) + ["--ro-bind", str(path), str(path)]
+    for path in (socket_dir, workdir):
+        mounts += _open_parents(path) + ["--bind", str(path), str(path)]
+    rlimits = [
+        "prlimit",
+        f"--as={limits.memory_mb * 1024 * 1024}",
+        f"--nproc={limits.processes}",
+        f"--fsize={limits.file_mb * 1024 * 1024}",
+        f"--cpu={limits.cpu_seconds}",
+        "--",
+    ]
+    return [
+        "bwrap", *namespaces, *mounts, *_environment(),
+        "--die-with-parent", "--new-session", "--chdir", str(workdir), "--",
+        *_become_nobody(), *rlimits, *command,
+    ]
+
+
+def hand_over(*folders: Path) -> None:
+    """Let the sandbox user write in these folders (only the folders, not the files in them)."""
+    if os.geteuid() != 0:
+        return
+    for folder in folders:
+        os.chown(folder, SANDBOX_UID, SANDBOX_GID)
+
+
+def missing_isolation() -> str | None:
+    """Why student code cannot be confined on this machine, or None if it can."""
+    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
+    if missing:
+        return (f"{', '.join(missing)} not found: install them (Debian: apt-get install bubblewrap util-linux), "
+                f"or grade without isolation with UNSAFE=1")
+    with tempfile.TemporaryDirectory(prefix="sandbox-check-") as scratch:
+        folder = Path(scratch)
+        hand_over(folder)
+        probe = confine([sys.executable, "-c", "import nnkit, numpy"], workdir=folder, socket_dir=folder)
+        result = subprocess.run(probe, capture_output=True, text=True, timeout=120)
+    if result.returncode != 0:
+        return (f"a confined Python does not start here ({result.stderr.strip()[-300:]}); namespaces may be "
+                f"disabled in this container. Grade without isolation with UNSAFE=1")
+    return None
+
+
+def require_isolation() -> None:
+    """Raise GradingError, saying what is missing, unless student code can be confined here."""
+    problem = missing_isolation()
+    if problem:
+        raise GradingError(f"student code cannot be confined: {problem}.")
+
+
+class ConfinedKernelManager(AsyncKernelManager):
+    """A Jupyter kernel manager whose kernels run confined (see `confine`).
+
+    The kernel's connection file and sockets live in a private folder that only the sandbox
+    user and root can enter; the kernel's working folder is the notebook's folder.
+    """
+
+    memory_mb = Integer(Limits.memory_mb, help="Address space of a kernel, in MB.").tag(config=True)
+    processes = Integer(Limits.processes, help="Processes the sandbox user may run.").tag(config=True)
+    file_mb = Integer(Limits.file_mb, help="Largest file a kernel may write, in MB.").tag(config=True)
+    cpu_seconds = Integer(Limits.cpu_seconds, help="CPU time of a kernel, in seconds.").tag(config=True)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._socket_dir = Path(tempfile.mkdtemp(prefix="confined-kernel-"))
+        self.transport = "ipc"  # no network inside: Unix sockets, in the private folder
+        self.ip = str(self._socket_dir / "kernel")
+        self.connection_file = str(self._socket_dir / "connection.json")
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(self.memory_mb, self.processes, self.file_mb, self.cpu_seconds)
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        # Called after the connection file is written, just before the kernel starts.
+        command = super().format_kernel_cmd(extra_arguments)
+        workdir = Path(self._launch_args.get("cwd") or os.getcwd()).resolve()
+        if os.geteuid() == 0:
+            os.chown(self.connection_file, SANDBOX_UID, SANDBOX_GID)
+        hand_over(self._socket_dir, workdir)
+        return confine(command, workdir=workdir, socket_dir=self._socket_dir, limits=self.limits)
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
