@@ -6,6 +6,10 @@
 #   make book-instructor  the website plus the reference solutions, into _build/instructor/ (never publish it)
 #   make exercises     regenerate exercises/ (student release) from solutions/
 #   make lab           JupyterLab on a copy of the exercises and chapters (my-work/), with nbgrader's Validate
+#   make grade ASSIGNMENT=a1_forward_pass   grade submitted/<student>/<assignment>/ for the whole class:
+#                      autograde (student code confined, in parallel), feedback, grades CSV, HTML report.
+#                      Options: ZIP=<LMS download.zip> STUDENTS=a,b DB=<SQLAlchemy URL> UNSAFE=1
+#                      COURSE=<folder> TIMEOUT=<seconds per cell> WORKERS=<processes>
 #
 # By default everything runs in a virtual environment .venv made from
 # requirements.txt. To use an environment you already have, as it is:
@@ -31,7 +35,7 @@ ASSIGNMENTS := $(notdir $(wildcard solutions/*))
 # JupyterLab refuses to run as root unless told it may.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: book book-instructor bench-book test exercises lab clean
+.PHONY: book book-instructor bench-book test exercises lab grade clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@command -v $(BOOTSTRAP_PYTHON) >/dev/null || { echo "error: $(BOOTSTRAP_PYTHON) not found; install Python 3.11 or run make BOOTSTRAP_PYTHON=/path/to/python3.11"; exit 1; }
@@ -81,3 +85,12 @@ lab: $(SETUP)
 
 clean:
 	rm -rf _build
+
+# The course folder to grade in (nbgrader_config.py, solutions/, submitted/): by default this one.
+COURSE ?= .
+
+grade: $(SETUP)
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=<name> [ZIP=file.zip] [STUDENTS=a,b] [DB=url] [UNSAFE=1]"; echo "assignments: $(ASSIGNMENTS)"; exit 2; }
+	$(PYTHON) -m classgrader $(ASSIGNMENT) --course $(COURSE) $(if $(ZIP),--zip $(ZIP)) \
+		$(if $(STUDENTS),--students $(STUDENTS)) $(if $(DB),--db '$(DB)') $(if $(filter 1,$(UNSAFE)),--unsafe) \
+		$(if $(TIMEOUT),--cell-timeout $(TIMEOUT)) $(if $(WORKERS),--workers $(WORKERS))

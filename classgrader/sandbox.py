@@ -197,6 +197,8 @@ class ConfinedKernelManager(AsyncKernelManager):
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         # Called after the connection file is written, just before the kernel starts.
         command = super().format_kernel_cmd(extra_arguments)
+        # A signal would reach bwrap, not the kernel inside: interrupt (after a cell's timeout) by message.
+        self.kernel_spec.interrupt_mode = "message"
         workdir = Path(self._launch_args.get("cwd") or os.getcwd()).resolve()
         if os.geteuid() == 0:
             os.chown(self.connection_file, SANDBOX_UID, SANDBOX_GID)

@@ -122,18 +122,23 @@ class GradedCourse:
         return nbformat.read(path, as_version=4)
 
 
-def grade_class(course: Path, assignment: Assignment) -> GradedCourse:
-    """Release, submit, autograde, give feedback and export, once for the whole class."""
+def grade_class(course: Path, assignment: Assignment, *, db_url: str | None = None) -> GradedCourse:
+    """Release, submit, autograde, give feedback and export, once for the whole class.
+
+    The gradebook is gradebook.db in the course folder, or the database at ``db_url`` (any
+    SQLAlchemy URL, e.g. PostgreSQL's) when given: every nbgrader command then uses it.
+    """
     shutil.copy(REPO / "nbgrader_config.py", course)
     shutil.copytree(REPO / "solutions" / assignment.name, course / "solutions" / assignment.name)
     seconds: dict[str, float] = {}
+    database = [f"--CourseDirectory.db_url={db_url}"] if db_url else []
 
     start = time.perf_counter()
-    nbgrader(course, "generate_assignment", assignment.name)
+    nbgrader(course, "generate_assignment", assignment.name, *database)
     release = course / "exercises" / assignment.name / f"{assignment.notebook}.ipynb"
     roster = course / "students.csv"
     roster.write_text("id,first_name,last_name,email\n" + "".join(f"{s},{s},Student,\n" for s in assignment.students))
-    nbgrader(course, "db", "student", "import", str(roster))
+    nbgrader(course, "db", "student", "import", str(roster), *database)
     for student, notebook in assignment.submissions(release).items():
         folder = course / "submitted" / student / assignment.name
         folder.mkdir(parents=True)
@@ -146,11 +151,11 @@ def grade_class(course: Path, assignment: Assignment) -> GradedCourse:
         ("export", ["export", "--to", "grades.csv"]),
     ]:
         start = time.perf_counter()
-        nbgrader(course, *args)
+        nbgrader(course, *args, *database)
         seconds[step] = time.perf_counter() - start
 
     scores = {}
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+    with Gradebook(db_url or f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         for student in assignment.students:
             submission = gradebook.find_submission_notebook(assignment.notebook, assignment.name, student)
             scores[student] = {grade.name: (grade.score, grade.auto_score, grade.max_score) for grade in submission.grades}

@@ -1,0 +1,174 @@
+"""`make grade`: grade a whole class's submissions of one assignment, and report.
+
+    python -m classgrader ASSIGNMENT [--zip FILE] [--students a,b] [--db URL] [--unsafe]
+
+The steps, in order (each is a small function below):
+
+1. check that student code can be confined (or that --unsafe was given);
+2. import an LMS download (--zip) into submitted/, with nbgrader's zip_collect;
+3. make sure the gradebook knows the assignment (exercises/ is not touched);
+4. find the submissions and check their files (missing, misnamed, not JSON);
+5. autograde and write feedback for every submission not graded yet, in parallel, with a progress bar;
+6. export the grades to CSV, with nbgrader export;
+7. write the report and print where it is, on the last line.
+
+Step 5 makes a re-run safe: a submission whose grading finished (and that was not handed in
+again since) is not graded again; one whose grading was cut off, even by kill -9, is graded from
+the start. Manual grades live in the gradebook and stay as they are.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.apps.api import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+
+from classgrader import sandbox, worker
+from classgrader.course import Course, Submission
+from classgrader.errors import GradingError
+from classgrader.pool import LocalPool
+from classgrader.progress import Progress
+from classgrader.report import read_scores, write_report
+
+# Canvas names each file <student>_[late_]<id>_<id>_<file name>; Moodle-style downloads can be
+# renamed to that pattern, or the instructor can pass another expression with --zip-regexp.
+CANVAS_REGEXP = r"^(?P<student_id>[^_/]+)_(late_)?\d+_\d+_(?P<file_id>.+)$"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="make grade", description=__doc__.split("\n\n")[0])
+    parser.add_argument("assignment", help="the assignment's folder name in solutions/, e.g. a1_forward_pass")
+    parser.add_argument("--course", type=Path, default=Path.cwd(), help="the course folder (default: here)")
+    parser.add_argument("--zip", type=Path, help="an LMS download (zip) to import into submitted/ first")
+    parser.add_argument("--zip-regexp", default=CANVAS_REGEXP, help="how file names in the zip name the student")
+    parser.add_argument("--students", type=lambda text: [s for s in text.split(",") if s],
+                        help="grade only these students (comma-separated ids)")
+    parser.add_argument("--db", help="gradebook SQLAlchemy URL (default: sqlite gradebook.db in the course)")
+    parser.add_argument("--unsafe", action="store_true", help="run student code without isolation")
+    parser.add_argument("--workers", type=int, help="parallel workers (default: one per core)")
+    parser.add_argument("--cell-timeout", type=int, default=60, help="seconds one cell may run (default 60)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # nbgrader runs the `alembic` script of its environment by name: put that environment first.
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    try:
+        report = grade(args)
+    except GradingError as error:
+        print(f"\nmake grade: {error}", file=sys.stderr)
+        return 2
+    print(f"Report: file://{report}")
+    return 0
+
+
+def grade(args: argparse.Namespace) -> Path:
+    course = Course.at(args.course, args.db)
+    confined = check_isolation(args.unsafe)
+    if args.zip:
+        import_zip(course, args.assignment, args.zip, args.zip_regexp)
+    notebooks = course.source_notebooks(args.assignment)
+    record_assignment(course, args.assignment)
+    submissions = course.submissions(args.assignment, args.students)
+    start = time.perf_counter()
+    pool = LocalPool(worker.start_worker, (str(course.root), course.db_url, confined, args.cell_timeout),
+                     args.workers)
+    outcomes = grade_in_parallel(pool, course, args.assignment, submissions, notebooks)
+    seconds = time.perf_counter() - start
+    export_grades(course, args.assignment)
+    attention = needs_attention(submissions, outcomes)
+    scores = read_scores(course.db_url, args.assignment, [s.student for s in submissions])
+    path = course.root / "reports" / args.assignment / "report.html"
+    return write_report(path, args.assignment, scores, attention, seconds, pool.workers, confined)
+
+
+def check_isolation(unsafe: bool) -> bool:
+    """True if student code will be confined; refuse to go on without isolation unless told to."""
+    if unsafe:
+        print("make grade: UNSAFE=1: student code runs with your rights, unconfined.", file=sys.stderr)
+        return False
+    sandbox.require_isolation()
+    return True
+
+
+def import_zip(course: Course, assignment: str, archive: Path, regexp: str) -> None:
+    """Copy the LMS download into downloaded/<assignment>/archive/ and let nbgrader collect it."""
+    if not archive.is_file():
+        raise GradingError(f"the zip file {archive} does not exist.")
+    folder = course.root / "downloaded" / assignment / "archive"
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(archive, folder / archive.name)
+    nbgrader_command(course, "zip_collect", assignment, "--force",
+                     f"--FileNameCollectorPlugin.named_regexp={regexp}")
+
+
+def record_assignment(course: Course, assignment: str) -> None:
+    """Put the assignment's cells and points in the gradebook, if they are not there yet."""
+    with Gradebook(course.db_url) as gradebook:
+        try:
+            gradebook.find_assignment(assignment)
+            return
+        except MissingEntry:
+            pass
+    with tempfile.TemporaryDirectory(prefix="release-") as scratch:
+        config = course.config()
+        config.CourseDirectory.release_directory = scratch  # the gradebook is what we need, not a release
+        api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+        result = api.generate_assignment(assignment, force=True, create=True)
+    if not result["success"]:
+        raise GradingError(f"nbgrader could not read the assignment {assignment}: {worker.last_error_line(result)}")
+
+
+def grade_in_parallel(pool: LocalPool, course: Course, assignment: str, submissions: list[Submission],
+                      notebooks: list[str]) -> dict[str, worker.Outcome]:
+    """Autograde every submission not graded yet, broken ones too: nbgrader records what it can."""
+    outcomes, tasks = {}, []
+    for submission in submissions:
+        autograded = course.root / "autograded" / submission.student / assignment
+        finished = worker.finished_outcome(autograded, submission.folder)
+        if finished:
+            outcomes[submission.student] = finished
+        else:
+            tasks.append((worker.grade_submission, (assignment, submission.student, notebooks)))
+    progress = Progress(len(tasks))
+    for outcome in pool.run(tasks):
+        outcomes[outcome.student] = outcome
+        progress.step()
+    return outcomes
+
+
+def export_grades(course: Course, assignment: str) -> None:
+    """nbgrader's CSV export of the assignment's grades, to reports/<assignment>/grades.csv."""
+    target = course.root / "reports" / assignment / "grades.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbgrader_command(course, "export", "--to", str(target), f"--assignment=['{assignment}']")
+
+
+def needs_attention(submissions: list[Submission], outcomes: dict[str, worker.Outcome]) -> dict[str, list[str]]:
+    """student -> what a person should look at: file problems found before grading, and while grading."""
+    attention = {}
+    for submission in submissions:
+        outcome = outcomes.get(submission.student)
+        reasons = submission.problems + (outcome.problems if outcome else [])
+        if reasons:
+            attention[submission.student] = reasons
+    return attention
+
+
+def nbgrader_command(course: Course, *args: str) -> None:
+    """Run one nbgrader command in the course folder with this gradebook; say what failed if it fails."""
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.db_url={course.db_url}", "--log-level=ERROR"],
+        cwd=course.root, capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        raise GradingError(f"nbgrader {args[0]} failed: {lines[-1] if lines else 'no message'}")

@@ -1,0 +1,32 @@
+"""Where submissions are graded: a pool of worker processes on this machine.
+
+The grading command only needs `run(tasks)`: it hands over (function, arguments) pairs and gets
+the results back as they finish, in any order. A pool for a class bigger than one machine (a
+batch system, a cluster) can replace `LocalPool` by offering the same method.
+"""
+
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any, Protocol
+
+Task = tuple[Callable[..., Any], tuple]
+
+
+class Pool(Protocol):
+    def run(self, tasks: list[Task]) -> Iterator[Any]:
+        """Run every task; yield each result as soon as it is ready."""
+
+
+class LocalPool:
+    """Worker processes on this machine, one per core by default, each set up once by `initializer`."""
+
+    def __init__(self, initializer: Callable[..., None], initargs: tuple, workers: int | None = None) -> None:
+        self.workers = workers or len(os.sched_getaffinity(0))
+        self.initializer, self.initargs = initializer, initargs
+
+    def run(self, tasks: list[Task]) -> Iterator[Any]:
+        with ProcessPoolExecutor(self.workers, initializer=self.initializer, initargs=self.initargs) as executor:
+            futures = [executor.submit(function, *arguments) for function, arguments in tasks]
+            for future in as_completed(futures):
+                yield future.result()

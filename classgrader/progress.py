@@ -1,0 +1,33 @@
+"""A one-line progress bar: submissions done, rate, and time left."""
+
+import sys
+import time
+
+
+class Progress:
+    """Call `step()` after each item; the line on stderr is redrawn in place."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int, label: str = "submissions", stream=sys.stderr) -> None:
+        self.total, self.label, self.stream = total, label, stream
+        self.done, self.start = 0, time.perf_counter()
+        self.draw()
+
+    def step(self) -> None:
+        self.done += 1
+        self.draw()
+        if self.done == self.total:
+            self.stream.write("\n")
+
+    def line(self) -> str:
+        elapsed = time.perf_counter() - self.start
+        rate = self.done / elapsed if self.done and elapsed > 0 else 0.0
+        left = f"{(self.total - self.done) / rate:.0f} s left" if rate else "estimating time left"
+        filled = self.WIDTH * self.done // max(self.total, 1)
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        return f"[{bar}] {self.done}/{self.total} {self.label}, {rate:.2f}/s, {left}"
+
+    def draw(self) -> None:
+        self.stream.write("\r" + self.line())
+        self.stream.flush()

@@ -1,0 +1,155 @@
+"""Grading one submission: nbgrader's own autograde for one student, in a worker process.
+
+A worker process is started once (`start_worker`) and then grades one student after another
+(`grade_submission`), so nbgrader is imported once per worker, not once per student. Each
+submission still gets its own kernel, confined when isolation is on.
+"""
+
+import ctypes
+import json
+import logging
+import os
+import shutil
+import signal
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader.apps.api import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+
+from classgrader.course import Course, fingerprint
+
+CONFINED_KERNEL = "classgrader.sandbox.ConfinedKernelManager"
+# Written into autograded/<student>/<assignment>/ when grading a submission has finished.
+FINISHED = ".graded.json"
+# Errors in a graded notebook that say the grading itself was cut short, and what they mean.
+CUT_SHORT = {
+    "CellTimeoutError": "a cell ran out of time (an endless loop or a very slow answer)",
+    "DeadKernelError": "the kernel died (the code crashed or exited the kernel)",
+    "MemoryError": "the code ran out of memory",
+}
+
+# Errors that stop nbgrader grading a submission at all.
+FAILURES = {
+    "UnresponsiveKernelError": "the kernel stopped responding and could not be interrupted",
+    "No notebooks found": "no notebook with the expected name to grade",
+    "NotJSONError": "the notebook is not valid JSON",
+    "JSONDecodeError": "the notebook is not valid JSON",
+}
+
+_api: NbGraderAPI | None = None
+
+
+@dataclass
+class Outcome:
+    """What grading one submission gave: whether nbgrader finished it, and what needs attention."""
+
+    student: str
+    graded: bool
+    seconds: float
+    problems: list[str] = field(default_factory=list)
+
+
+def die_with_parent() -> None:
+    """Ask Linux to kill this worker when the grading command dies, even by kill -9."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def silence_output() -> None:
+    """Send this worker's stdout and stderr (and so its kernels') to /dev/null: results come back as values."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+
+
+def start_worker(root: str, db_url: str, confined: bool, cell_timeout: int) -> None:
+    """Set up nbgrader once in this worker process (the pool's initializer)."""
+    global _api
+    die_with_parent()
+    silence_output()
+    config = Course(Path(root), db_url).config()
+    config.Execute.timeout = cell_timeout
+    if confined:
+        config.Execute.kernel_manager_class = CONFINED_KERNEL
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
+    _api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    _api.log.setLevel(logging.ERROR)
+
+
+def grade_submission(assignment: str, student: str, notebooks: list[str]) -> Outcome:
+    """Autograde one student's submission and write its feedback; a finished grading is not redone."""
+    start = time.perf_counter()
+    result = _api.autograde(assignment, student, force=False, create=True)
+    outcome = Outcome(student, bool(result["success"]), 0.0)
+    if outcome.graded:
+        feedback = _api.generate_feedback(assignment, student)
+        if not feedback["success"]:
+            outcome.problems.append(f"no feedback written: {last_error_line(feedback)}")
+    else:
+        outcome.problems.append(f"nbgrader could not grade it: {explain_failure(result)}")
+    folder = Path(_api.coursedir.format_path("autograded", student, assignment))
+    for name in notebooks:
+        outcome.problems += cut_short(folder / f"{name}.ipynb")
+    outcome.seconds = time.perf_counter() - start
+    submitted = Path(_api.coursedir.format_path("submitted", student, assignment))
+    record_finished(folder, outcome, fingerprint(submitted))
+    return outcome
+
+
+def record_finished(folder: Path, outcome: Outcome, submission: str) -> None:
+    """Mark a grading as finished, with its outcome, for this version of the submission."""
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / (FINISHED + ".partial")
+    partial.write_text(json.dumps({"submission": submission, **asdict(outcome)}))
+    partial.replace(folder / FINISHED)  # all or nothing, even if killed here
+
+
+def finished_outcome(autograded: Path, submitted: Path) -> Outcome | None:
+    """The outcome of a grading that finished for the submission as it is now; None if there is none.
+
+    A grading that was cut off (the command killed) or that graded an older hand-in is cleared
+    away, so that nbgrader grades the submission again from the start.
+    """
+    try:
+        record = json.loads((autograded / FINISHED).read_text())
+        if record.pop("submission") == fingerprint(submitted):
+            return Outcome(**record)
+    except (OSError, ValueError, TypeError):
+        pass
+    if autograded.exists():
+        shutil.rmtree(autograded)
+    return None
+
+
+def explain_failure(result: dict) -> str:
+    """Why nbgrader could not grade a submission, in words, from its error report."""
+    text = f"{result.get('error') or ''}\n{result.get('log') or ''}"
+    for error, meaning in {**CUT_SHORT, **FAILURES}.items():
+        if error in text:
+            return meaning
+    lines = [line for line in text.splitlines() if "Error" in line or "Exception" in line]
+    return lines[0].strip()[:300] if lines else last_error_line(result)
+
+
+def last_error_line(result: dict) -> str:
+    """The line of nbgrader's error or log that says what went wrong."""
+    text = (result.get("error") or result.get("log") or "unknown error").strip()
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "unknown error"
+
+
+def cut_short(path: Path) -> list[str]:
+    """Reasons found in a graded notebook why some of its tests could not run to the end."""
+    if not path.exists():
+        return []
+    notebook = nbformat.read(path, as_version=4)
+    reasons = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            meaning = CUT_SHORT.get(output.get("ename", ""))
+            if output.get("output_type") == "error" and meaning and meaning not in reasons:
+                reasons.append(meaning)
+    return reasons

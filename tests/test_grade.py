@@ -1,0 +1,237 @@
+"""`make grade` on a class of honest, broken and hostile submissions of assignment 1.
+
+Every hostile or broken submission is the reference answer with ONE thing done to its first
+question (Problem 1(a), 1 point) or to its file, so the expected score is exact: the reference's
+34 autograded points, minus that question where the thing breaks it. The run must go on for
+everyone, report each case with its reason, leave the submissions as they were, give the same
+grades when run again (also after being killed with kill -9), and keep manual grades.
+"""
+
+import csv
+import hashlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from classgrader.sandbox import SANDBOX_UID, missing_isolation
+from tests.notebooks import REPO, filled_release, reference_answers
+
+ASSIGNMENT = "a1_forward_pass"
+NOTEBOOK = "forward_pass.ipynb"
+FULL = 34.0  # the autograded points of assignment 1
+FIRST = "p1_sizes"  # Problem 1(a), worth 1 point
+REFERENCE = reference_answers(REPO / "solutions" / ASSIGNMENT / NOTEBOOK)
+RELEASE = REPO / "exercises" / ASSIGNMENT / NOTEBOOK
+
+
+def first_answer(code: str) -> dict[str, str]:
+    """The reference answers, with the first question's cell replaced by `code`."""
+    return {**REFERENCE, FIRST: code}
+
+
+def hostile_cases(course: Path, port: int) -> dict[str, tuple[dict[str, str], float, str | None]]:
+    """student -> (answers, expected autograded score, expected fragment of the report's reason).
+
+    Where the hostile line comes after a right answer, the answer still counts: the attempt fails
+    (the confined kernel raises an error) and the question's test passes.
+    """
+    right = REFERENCE[FIRST]
+    return {
+        "honest_reference": (REFERENCE, FULL, None),
+        "honest_wrong_sizes": (first_answer("N_h = 1\nN_o = 2"), FULL - 1, None),
+        "hangs": (first_answer("while True:\n    pass"), FULL - 1, "ran out of time"),
+        "eats_memory": (first_answer("block = bytearray(16 * 1024**3)\n" + right), FULL - 1, "out of memory"),
+        "floods_output": (first_answer(right + "\nfor _ in range(300):\n    print('x' * 100_000)"), FULL, None),
+        "reads_solutions": (first_answer(
+            right + f"\nprint(open({str(course / 'solutions' / ASSIGNMENT / NOTEBOOK)!r}).read())"), FULL, None),
+        "reads_gradebook": (first_answer(right + f"\nopen({str(course / 'gradebook.db')!r}, 'rb').read()"), FULL, None),
+        "writes_outside": (first_answer(right + f"\nopen({str(course / 'planted.txt')!r}, 'w').write('x')"), FULL, None),
+        "uses_network": (first_answer(
+            right + f"\nimport socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=3)"), FULL, None),
+        "exits_kernel": (first_answer("import os\nos._exit(0)"), 0.0, "kernel died"),
+    }
+
+
+def write_class(course: Path, port: int) -> dict[str, tuple[float, str | None]]:
+    """Hand in the class; return student -> (expected score, expected report fragment)."""
+    expected = {}
+    for student, (answers, score, reason) in hostile_cases(course, port).items():
+        hand_in(course, student, filled_release(RELEASE, answers))
+        expected[student] = (score, reason)
+    hand_in(course, "honest_untouched", nbformat.read(RELEASE, as_version=4))
+    expected["honest_untouched"] = (0.0, None)
+    hand_in(course, "broken_json", '{"cells": [ this is not json')
+    expected["broken_json"] = (0.0, "not valid JSON")
+    hand_in(course, "wrong_file_name", filled_release(RELEASE, REFERENCE), name="forward_pass (1).ipynb")
+    expected["wrong_file_name"] = (0.0, "wrong file name")
+    return expected
+
+
+def hand_in(course: Path, student: str, notebook, name: str = NOTEBOOK) -> None:
+    folder = course / "submitted" / student / ASSIGNMENT
+    folder.mkdir(parents=True)
+    if isinstance(notebook, str):
+        (folder / name).write_text(notebook)
+    else:
+        nbformat.write(notebook, folder / name)
+
+
+def make_grade(course: Path, *extra: str, wait: bool = True):
+    command = ["make", "--no-print-directory", "-C", str(REPO), "grade", f"ASSIGNMENT={ASSIGNMENT}",
+               f"COURSE={course}", f"PYTHON={sys.executable}", "TIMEOUT=10", *extra]
+    if not wait:
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    return subprocess.run(command, capture_output=True, text=True, timeout=900)
+
+
+def grades(course: Path) -> dict[str, float]:
+    with open(course / "reports" / ASSIGNMENT / "grades.csv", newline="") as handle:
+        return {row["student_id"]: float(row["raw_score"]) for row in csv.DictReader(handle)}
+
+
+def fingerprint(folder: Path) -> dict[str, str]:
+    return {str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def new_course(folder: Path) -> Path:
+    (folder / "solutions").mkdir(parents=True)
+    shutil.copy(REPO / "nbgrader_config.py", folder)
+    shutil.copytree(REPO / "solutions" / ASSIGNMENT, folder / "solutions" / ASSIGNMENT)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def isolation():
+    problem = missing_isolation()
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"isolation is required under CI: {problem}")
+        pytest.skip(f"no isolation on this machine: {problem}")
+
+
+@pytest.fixture(scope="module")
+def graded_class(isolation, tmp_path_factory):
+    """The whole class graded once by make grade, with a server the submissions must not reach."""
+    course = new_course(tmp_path_factory.mktemp("course"))
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.1)
+    expected = write_class(course, server.getsockname()[1])
+    before = fingerprint(course / "submitted")
+    start = time.perf_counter()
+    result = make_grade(course)
+    seconds = time.perf_counter() - start
+    try:
+        server.accept()
+        reached = True
+    except (TimeoutError, socket.timeout):
+        reached = False
+    server.close()
+    print(f"\nmake grade: {len(expected)} submissions in {seconds:.1f} s")
+    assert result.returncode == 0, f"make grade failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return course, expected, before, result, reached
+
+
+def test_every_submission_gets_its_expected_score(graded_class):
+    course, expected, _, _, _ = graded_class
+    scores = grades(course)
+    wrong = {student: (scores.get(student), score) for student, (score, _) in expected.items()
+             if scores.get(student) != score}
+    assert not wrong, f"student: (got, expected) {wrong}"
+
+
+def test_the_report_names_each_problem_and_opens_from_the_last_line(graded_class):
+    course, expected, _, result, _ = graded_class
+    last_line = result.stdout.strip().splitlines()[-1]
+    report = course / "reports" / ASSIGNMENT / "report.html"
+    assert last_line == f"Report: file://{report}"
+    page = report.read_text()
+    for student, (_, reason) in expected.items():
+        if reason:
+            row = page[page.index(f"<td>{student}</td>"):][:600]
+            assert reason in row, f"the report does not say why {student} needs attention:\n{row}"
+    assert "<td>honest_reference</td>" not in page, "an honest submission is listed as needing attention"
+    assert page.count('<img src="data:image/png;base64,') >= 10, "a histogram per autograded question"
+
+
+def test_confined_code_reached_nothing(graded_class):
+    course, _, _, _, reached = graded_class
+    assert not reached, "a submission connected to a server on the grader's machine"
+    assert not (course / "planted.txt").exists(), "a submission wrote into the course folder"
+    notebook = nbformat.read(course / "autograded" / "reads_solutions" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    outputs = str([cell.get("outputs") for cell in notebook.cells])
+    assert "BEGIN SOLUTION" not in outputs and "FileNotFoundError" in outputs
+    left = subprocess.run(["pgrep", "-u", str(SANDBOX_UID)], capture_output=True, text=True).stdout.split()
+    assert not left, f"confined processes still running after make grade: {left}"
+
+
+def test_submissions_are_never_modified(graded_class):
+    course, _, before, _, _ = graded_class
+    assert fingerprint(course / "submitted") == before
+
+
+def test_running_again_changes_nothing(graded_class):
+    course, _, _, _, _ = graded_class
+    first = grades(course)
+    graded = fingerprint(course / "autograded")
+    result = make_grade(course)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert grades(course) == first
+    assert fingerprint(course / "autograded") == graded, "a finished grading was redone"
+
+
+def test_manual_grades_survive_regrading(graded_class):
+    course, _, _, _, _ = graded_class
+    db_url = f"sqlite:///{course / 'gradebook.db'}"
+    with Gradebook(db_url) as gradebook:
+        grade = gradebook.find_grade("p3_sketch", "forward_pass", ASSIGNMENT, "honest_reference")
+        grade.manual_score = 1.5
+        gradebook.db.commit()
+    # As if a run had been cut off while grading this student: nothing of its grading is left.
+    shutil.rmtree(course / "autograded" / "honest_reference" / ASSIGNMENT)
+    result = make_grade(course, "STUDENTS=honest_reference")
+    assert result.returncode == 0, result.stderr[-2000:]
+    with Gradebook(db_url) as gradebook:
+        grade = gradebook.find_grade("p3_sketch", "forward_pass", ASSIGNMENT, "honest_reference")
+        assert grade.manual_score == 1.5
+    assert grades(course)["honest_reference"] == FULL + 1.5
+
+
+def test_kill_9_then_rerun_gives_the_same_grades(graded_class, tmp_path):
+    course, _, _, _, _ = graded_class
+    again = new_course(tmp_path / "course")
+    shutil.copytree(course / "submitted", again / "submitted")
+    run = make_grade(again, wait=False)
+    autograded = again / "autograded"
+    deadline = time.time() + 300
+    while time.time() < deadline and len(list(autograded.glob(f"*/{ASSIGNMENT}/{NOTEBOOK}"))) < 2:
+        time.sleep(0.2)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    time.sleep(1)
+    left = subprocess.run(["pgrep", "-u", str(SANDBOX_UID)], capture_output=True, text=True).stdout.split()
+    assert not left, f"confined kernels outlived the killed grader: {left}"
+    result = make_grade(again)
+    assert result.returncode == 0, result.stderr[-2000:]
+    expected = grades(course)
+    expected["honest_reference"] = FULL  # the manual grade was given in the other course only
+    assert grades(again) == expected
+
+
+def test_bad_requests_get_clear_errors(tmp_path):
+    course = new_course(tmp_path / "course")
+    result = make_grade(course, "STUDENTS=nobody_here")
+    assert result.returncode != 0
+    assert "no submission" in result.stderr and "Traceback" not in result.stderr
+    result = subprocess.run(["make", "--no-print-directory", "-C", str(REPO), "grade", f"PYTHON={sys.executable}"],
+                            capture_output=True, text=True)
+    assert result.returncode != 0 and "usage: make grade ASSIGNMENT=" in result.stdout
