@@ -10,6 +10,8 @@
 #                      autograde (student code confined, in parallel), feedback, grades CSV, HTML report.
 #                      Options: ZIP=<LMS download.zip> STUDENTS=a,b DB=<SQLAlchemy URL> UNSAFE=1
 #                      COURSE=<folder> TIMEOUT=<seconds per cell> WORKERS=<processes>
+#   make grade-demo    make a demo class (correct, partial, wrong, broken submissions) in demo-course/ and grade it
+#   make bench-grade   time plain sequential nbgrader against make grade on the same class (benchmark)
 #
 # By default everything runs in a virtual environment .venv made from
 # requirements.txt. To use an environment you already have, as it is:
@@ -35,7 +37,7 @@ ASSIGNMENTS := $(notdir $(wildcard solutions/*))
 # JupyterLab refuses to run as root unless told it may.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: book book-instructor bench-book test exercises lab grade clean
+.PHONY: book book-instructor bench-book test exercises lab grade grade-demo bench-grade clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@command -v $(BOOTSTRAP_PYTHON) >/dev/null || { echo "error: $(BOOTSTRAP_PYTHON) not found; install Python 3.11 or run make BOOTSTRAP_PYTHON=/path/to/python3.11"; exit 1; }
@@ -94,3 +96,12 @@ grade: $(SETUP)
 	$(PYTHON) -m classgrader $(ASSIGNMENT) --course $(COURSE) $(if $(ZIP),--zip $(ZIP)) \
 		$(if $(STUDENTS),--students $(STUDENTS)) $(if $(DB),--db '$(DB)') $(if $(filter 1,$(UNSAFE)),--unsafe) \
 		$(if $(TIMEOUT),--cell-timeout $(TIMEOUT)) $(if $(WORKERS),--workers $(WORKERS))
+
+DEMO_ASSIGNMENT ?= a1_forward_pass
+
+grade-demo: $(SETUP)
+	$(PYTHON) -m classgrader.demo $(DEMO_ASSIGNMENT) demo-course
+	$(PYTHON) -m classgrader $(DEMO_ASSIGNMENT) --course demo-course --cell-timeout 10
+
+bench-grade: $(SETUP)
+	$(PYTHON) -m classgrader.bench $(or $(ASSIGNMENT),a1_forward_pass)

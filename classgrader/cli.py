@@ -39,7 +39,7 @@ from classgrader.report import read_scores, write_report
 
 # Canvas names each file <student>_[late_]<id>_<id>_<file name>; Moodle-style downloads can be
 # renamed to that pattern, or the instructor can pass another expression with --zip-regexp.
-CANVAS_REGEXP = r"^(?P<student_id>[^_/]+)_(late_)?\d+_\d+_(?P<file_id>.+)$"
+CANVAS_REGEXP = r".*/(?P<student_id>[^_/]+)_(late_)?\d+_\d+_(?P<file_id>[^/]+)$"  # matched on the whole path
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

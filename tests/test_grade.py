@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -235,3 +236,16 @@ def test_bad_requests_get_clear_errors(tmp_path):
     result = subprocess.run(["make", "--no-print-directory", "-C", str(REPO), "grade", f"PYTHON={sys.executable}"],
                             capture_output=True, text=True)
     assert result.returncode != 0 and "usage: make grade ASSIGNMENT=" in result.stdout
+
+
+def test_an_lms_zip_is_imported_and_graded(isolation, tmp_path):
+    """ZIP=<Canvas download>: files named <student>_<id>_<id>_<notebook> land in submitted/ and are graded."""
+    course = new_course(tmp_path / "course")
+    download = tmp_path / "canvas.zip"
+    with zipfile.ZipFile(download, "w") as archive:
+        archive.writestr(f"ada_1001_5001_{NOTEBOOK}", nbformat.writes(filled_release(RELEASE, REFERENCE)))
+        archive.writestr(f"grace_late_1002_5002_{NOTEBOOK}", nbformat.writes(nbformat.read(RELEASE, as_version=4)))
+    result = make_grade(course, f"ZIP={download}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (course / "submitted" / "ada" / ASSIGNMENT / NOTEBOOK).exists()
+    assert grades(course) == {"ada": FULL, "grace": 0.0}

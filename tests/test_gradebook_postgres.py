@@ -71,3 +71,19 @@ def test_the_grades_are_in_postgresql(graded):
         engine.dispose()
     assert points == expected
     assert not (course.course / "gradebook.db").exists(), "nbgrader wrote a SQLite gradebook as well"
+
+
+def test_make_grade_keeps_its_gradebook_in_postgresql(tmp_path):
+    """make grade DB=<url>: the same grades as with SQLite, in PostgreSQL, and no gradebook.db."""
+    from classgrader.demo import make_demo_class
+    from tests.test_grade import grades, make_grade
+
+    make_demo_class("a1_forward_pass", tmp_path, kinds=["correct", "partial", "untouched"])
+    with postgres_server() as url:
+        result = make_grade(tmp_path, f"DB={url}")
+        assert result.returncode == 0, result.stderr[-2000:]
+        with sqlalchemy.create_engine(url).connect() as connection:
+            in_database = dict(connection.execute(POINTS_BY_STUDENT).all())
+    assert grades(tmp_path) == {"correct": 34.0, "partial": 15.0, "untouched": 0.0}
+    assert in_database == {"correct": 34.0, "partial": 15.0, "untouched": 0.0}
+    assert not (tmp_path / "gradebook.db").exists()
