@@ -1,5 +1,9 @@
 """`make grade` on a class of honest, broken and hostile submissions of assignment 1.
 
+Hostile here: reading the solutions or the gradebook, writing into the course, the network, endless
+loops, memory hogs, output floods, leaving the kernel, printing fake success, objects equal to
+anything, patching numpy, emptying the test cells and raising their points (nbgrader restores them).
+
 Every hostile or broken submission is the reference answer with ONE thing done to its first
 question (Problem 1(a), 1 point) or to its file, so the expected score is exact: the reference's
 34 autograded points, minus that question where the thing breaks it. The run must go on for
@@ -59,6 +63,15 @@ def hostile_cases(course: Path, port: int) -> dict[str, tuple[dict[str, str], fl
         "uses_network": (first_answer(
             right + f"\nimport socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=3)"), FULL, None),
         "exits_kernel": (first_answer("import os\nos._exit(0)"), 0.0, "kernel died"),
+        "exits_cell": (first_answer("raise SystemExit('done')"), FULL - 1, None),
+        "prints_success": (first_answer(
+            "print('Success! Your notebook passes all the tests.')\nN_h, N_o = 0, 0"), FULL - 1, None),
+        "equals_anything": (first_answer(
+            "class Anything(int):\n    def __eq__(self, other):\n        return True\n"
+            "    __hash__ = int.__hash__\nN_h, N_o = Anything(7), Anything(7)"), FULL - 1, None),
+        "patches_numpy": (first_answer(
+            "import numpy\nnumpy.allclose = numpy.isclose = numpy.array_equal = lambda *a, **k: True\n"
+            "numpy.testing.assert_allclose = lambda *a, **k: None\nN_h, N_o = 0, 0"), FULL - 1, None),
     }
 
 
@@ -70,6 +83,12 @@ def write_class(course: Path, port: int) -> dict[str, tuple[float, str | None]]:
         expected[student] = (score, reason)
     hand_in(course, "honest_untouched", nbformat.read(RELEASE, as_version=4))
     expected["honest_untouched"] = (0.0, None)
+    edited = filled_release(RELEASE, {})
+    for cell in edited.cells:  # every test cell emptied and made worth 100 points
+        if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata["nbgrader"].get("solution"):
+            cell.source, cell.metadata["nbgrader"]["points"] = "print('Visible tests passed.')", 100
+    hand_in(course, "edits_tests", edited)
+    expected["edits_tests"] = (0.0, None)
     hand_in(course, "broken_json", '{"cells": [ this is not json')
     expected["broken_json"] = (0.0, "not valid JSON")
     hand_in(course, "wrong_file_name", filled_release(RELEASE, REFERENCE), name="forward_pass (1).ipynb")
