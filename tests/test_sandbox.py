@@ -16,7 +16,7 @@ import pytest
 from nbclient import NotebookClient
 from traitlets.config import Config
 
-from classgrader.sandbox import SANDBOX_UID, ConfinedKernelManager, confine, missing_isolation
+from classgrader.sandbox import SANDBOX_UID, ConfinedKernelManager, confine, missing_isolation, readable_paths
 from tests.notebooks import REPO
 
 PROBES = {
@@ -96,7 +96,9 @@ def test_works_in_its_own_folder_with_nnkit(outcomes):
 
 def test_cannot_read_the_course_or_the_instructor_home(outcomes):
     results, _ = outcomes
-    assert results["course_folder"] == ("['nnkit']", None), "only nnkit's source may be visible in the course folder"
+    # Only nnkit's source, and the Python environment when it lives in the course folder (.venv).
+    visible = sorted(path.relative_to(REPO).parts[0] for path in readable_paths() if path.is_relative_to(REPO))
+    assert results["course_folder"] == (str(visible), None), "only nnkit and Python may be visible in the course"
     assert results["solutions"][1] == "FileNotFoundError"
     assert ".ssh" not in results["home"][0] and ".bash_history" not in results["home"][0]
 
