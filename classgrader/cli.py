@@ -9,7 +9,7 @@ The steps, in order (each is a small function below):
 3. make sure the gradebook knows the assignment (exercises/ is not touched);
 4. find the submissions and check their files (missing, misnamed, not JSON);
 5. autograde and write feedback for every submission not graded yet, in parallel, with a progress bar;
-6. export the grades to CSV, with nbgrader export;
+6. export the grades to CSV, with nbgrader's CSV export plugin;
 7. write the report and print where it is, on the last line.
 
 Step 5 makes a re-run safe: a submission whose grading finished (and that was not handed in
@@ -29,6 +29,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.apps.api import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
+from nbgrader.plugins import CsvExportPlugin
 
 from classgrader import sandbox, worker
 from classgrader.course import Course, Submission
@@ -149,7 +150,10 @@ def export_grades(course: Course, assignment: str) -> None:
     """nbgrader's CSV export of the assignment's grades, to reports/<assignment>/grades.csv."""
     target = course.root / "reports" / assignment / "grades.csv"
     target.parent.mkdir(parents=True, exist_ok=True)
-    nbgrader_command(course, "export", "--to", str(target), f"--assignment=['{assignment}']")
+    exporter = CsvExportPlugin(to=str(target.with_suffix(".csv.partial")), assignment=[assignment])
+    with Gradebook(course.db_url) as gradebook:
+        exporter.export(gradebook)
+    target.with_suffix(".csv.partial").replace(target)  # never a half-written export
 
 
 def needs_attention(submissions: list[Submission], outcomes: dict[str, worker.Outcome]) -> dict[str, list[str]]:

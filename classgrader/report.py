@@ -47,20 +47,32 @@ def read_scores(db_url: str, assignment: str, students: list[str]) -> Scores:
     return Scores(questions, by_student)
 
 
-def histogram_png(scores: list[float], max_points: float, title: str) -> str:
-    """A small histogram of one question's scores, as a base64 PNG."""
-    figure, axes = plt.subplots(figsize=(3.2, 2.0), constrained_layout=True)
-    edges = [x - 0.5 for x in range(int(max_points) + 2)] if max_points == int(max_points) else 10
-    axes.hist(scores, bins=edges, color="#4a78b5", edgecolor="white")
-    if max_points == int(max_points):
-        axes.set_xticks(range(int(max_points) + 1))
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.set_title(title, fontsize=9)
-    axes.set_xlabel("points", fontsize=8)
-    axes.set_ylabel("students", fontsize=8)
-    axes.tick_params(labelsize=7)
+def histograms_png(scores: Scores) -> str:
+    """One small histogram per question, in a grid, as one base64 PNG (one picture draws fast)."""
+    columns = 4
+    rows = -(-len(scores.questions) // columns)
+    figure, grid = plt.subplots(rows, columns, figsize=(3.0 * columns, 2.1 * rows), constrained_layout=True,
+                                squeeze=False)
+    for axes in grid.flat[len(scores.questions):]:
+        axes.axis("off")
+    for axes, (name, points) in zip(grid.flat, scores.questions):
+        graded = [value for value in (s[name] for s in scores.by_student.values()) if value is not None]
+        axes.set_title(f"{name} (max {points:g})", fontsize=9)
+        if not graded:
+            axes.text(0.5, 0.5, "waits for manual grading", ha="center", va="center", fontsize=8)
+            axes.set_axis_off()
+            continue
+        whole = points == int(points)
+        axes.hist(graded, bins=[x - 0.5 for x in range(int(points) + 2)] if whole else 10,
+                  color="#4a78b5", edgecolor="white")
+        if whole:
+            axes.set_xticks(range(int(points) + 1))
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.set_xlabel("points", fontsize=8)
+        axes.set_ylabel("students", fontsize=8)
+        axes.tick_params(labelsize=7)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110)
+    figure.savefig(buffer, format="png", dpi=100)
     plt.close(figure)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
@@ -73,15 +85,9 @@ def write_report(path: Path, assignment: str, scores: Scores, attention: dict[st
         attention: student -> reasons the submission needs a person to look at it.
     """
     total_max = sum(points for _, points in scores.questions)
-    figures = []
-    for name, points in scores.questions:
-        graded = [value for value in (s[name] for s in scores.by_student.values()) if value is not None]
-        if graded:
-            picture = histogram_png(graded, points, f"{name} (max {points:g})")
-            figures.append(f'<figure><img src="data:image/png;base64,{picture}" '
-                           f'alt="Histogram of the scores on {html.escape(name)}, out of {points:g} points"></figure>')
-        else:
-            figures.append(f"<figure><p>{html.escape(name)}: waits for manual grading</p></figure>")
+    names = ", ".join(f"{name} (max {points:g})" for name, points in scores.questions)
+    figure = (f'<img src="data:image/png;base64,{histograms_png(scores)}" '
+              f'alt="Histograms of the scores, one per question: {html.escape(names)}">')
     rows = []
     for student, reasons in sorted(attention.items()):
         items = "".join(f"<li>{html.escape(reason)}</li>" for reason in reasons)
@@ -95,7 +101,7 @@ def write_report(path: Path, assignment: str, scores: Scores, attention: dict[st
 <html lang="en"><head><meta charset="utf-8"><title>Grading report: {html.escape(assignment)}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }}
-figure {{ display: inline-block; margin: 0.3rem; }}
+img {{ max-width: 100%; }}
 table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding: 0.3rem 0.6rem; text-align: left; }}
 ul {{ margin: 0; padding-left: 1.2rem; }}
 </style></head><body>
@@ -103,7 +109,7 @@ ul {{ margin: 0; padding-left: 1.2rem; }}
 <p>{len(scores.by_student)} submissions graded in {seconds:.1f} s by {workers} workers; student code ran
 {isolation}. Mean autograded total: {mean:.2f} of {total_max:g} points (written answers wait for manual grading).</p>
 <h2>Scores per question</h2>
-{''.join(figures)}
+{figure}
 <h2>Submissions that need attention ({len(rows)})</h2>
 {table}
 </body></html>
