@@ -271,3 +271,15 @@ def test_an_lms_zip_is_imported_and_graded(isolation, tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert (course / "submitted" / "ada" / ASSIGNMENT / NOTEBOOK).exists()
     assert grades(course) == {"ada": FULL, "grace": 0.0}
+
+
+def test_unsafe_grades_without_isolation_and_says_so(tmp_path):
+    """UNSAFE=1: the same grades, student code unconfined, and the report and terminal say so."""
+    course = new_course(tmp_path / "course")
+    hand_in(course, "ada", filled_release(RELEASE, REFERENCE))
+    hand_in(course, "grace", nbformat.read(RELEASE, as_version=4))
+    result = make_grade(course, "UNSAFE=1")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "student code runs with your rights, unconfined" in result.stderr
+    assert "NOT confined (UNSAFE=1)" in (course / "reports" / ASSIGNMENT / "report.html").read_text()
+    assert grades(course) == {"ada": FULL, "grace": 0.0}
