@@ -24,21 +24,13 @@ from pathlib import Path
 
 import nbformat
 
+from classgrader.notebooks import filled_release, nbgrader_meta, reference_answers
+
 ROOT = Path(__file__).resolve().parents[1]
-MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
 def answer_cells(notebook) -> list:
-    return [cell for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("solution")]
-
-
-def reference_answers(source: Path) -> dict[str, str]:
-    """grade id -> the reference answer (the solution markers taken out)."""
-    answers = {}
-    for cell in answer_cells(nbformat.read(source, as_version=4)):
-        lines = [line for line in cell.source.splitlines() if line.strip() not in MARKERS]
-        answers[cell.metadata["nbgrader"]["grade_id"]] = "\n".join(lines)
-    return answers
+    return [cell for cell in notebook.cells if nbgrader_meta(cell).get("solution")]
 
 
 class ChangeConstants(ast.NodeTransformer):
@@ -57,31 +49,22 @@ def wrong_version(code: str) -> str:
         return code
 
 
-def filled(release: Path, answers: dict[str, str]):
-    notebook = nbformat.read(release, as_version=4)
-    for cell in answer_cells(notebook):
-        grade_id = cell.metadata["nbgrader"]["grade_id"]
-        if grade_id in answers:
-            cell.source = answers[grade_id]
-    return notebook
-
-
 def demo_submissions(assignment: str) -> dict[str, tuple[str, object]]:
     """student -> (file name, notebook or raw text)."""
     source = next((ROOT / "solutions" / assignment).glob("*.ipynb"))
     release = ROOT / "exercises" / assignment / source.name
     reference = reference_answers(source)
     names = list(reference)
-    first_code = next(cell.metadata["nbgrader"]["grade_id"] for cell in answer_cells(nbformat.read(source, as_version=4))
+    first_code = next(nbgrader_meta(cell)["grade_id"] for cell in answer_cells(nbformat.read(source, as_version=4))
                       if cell.cell_type == "code")
     return {
-        "correct": (source.name, filled(release, reference)),
-        "partial": (source.name, filled(release, {name: reference[name] for name in names[: len(names) // 2]})),
-        "wrong": (source.name, filled(release, {name: wrong_version(code) for name, code in reference.items()})),
+        "correct": (source.name, filled_release(release, reference)),
+        "partial": (source.name, filled_release(release, {name: reference[name] for name in names[: len(names) // 2]})),
+        "wrong": (source.name, filled_release(release, {name: wrong_version(code) for name, code in reference.items()})),
         "untouched": (source.name, nbformat.read(release, as_version=4)),
         "broken": (source.name, '{"cells": [ {"cell_type": "code", "source": '),
-        "misnamed": (f"{source.stem} (1).ipynb", filled(release, reference)),
-        "hangs": (source.name, filled(release, {**reference, first_code: "while True:\n    pass"})),
+        "misnamed": (f"{source.stem} (1).ipynb", filled_release(release, reference)),
+        "hangs": (source.name, filled_release(release, {**reference, first_code: "while True:\n    pass"})),
     }
 
 

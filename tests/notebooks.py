@@ -1,44 +1,12 @@
-"""Making student notebooks for the tests: the released notebook with answers filled in."""
+"""Making student notebooks for the tests: the released notebook with answers filled in.
+
+The functions live in classgrader.notebooks (the demo class uses them too); REPO is this course.
+"""
 
 from pathlib import Path
 
-import nbformat
+from classgrader.notebooks import MARKERS, filled_release, nbgrader_meta, reference_answers, without_markers
 
 REPO = Path(__file__).resolve().parents[1]
-MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
-
-def nbgrader_meta(cell) -> dict:
-    return cell.metadata.get("nbgrader", {})
-
-
-def without_markers(text: str) -> str:
-    return "\n".join(line for line in text.splitlines() if line.strip() not in MARKERS)
-
-
-def reference_answers(source: Path) -> dict[str, str]:
-    """The reference answer of every answer cell (code and written) of a source notebook, by grade id."""
-    notebook = nbformat.read(source, as_version=4)
-    return {
-        nbgrader_meta(cell)["grade_id"]: without_markers(cell.source)
-        for cell in notebook.cells
-        if nbgrader_meta(cell).get("solution")
-    }
-
-
-def filled_release(release: Path, answers: dict[str, str]):
-    """The released notebook with the given answer cells replaced, as a student would hand it in.
-
-    Args:
-        release: the released notebook (exercises/...).
-        answers: grade id -> the new source of that answer cell; the others stay as released.
-
-    Returns:
-        the notebook (nbformat.NotebookNode).
-    """
-    notebook = nbformat.read(release, as_version=4)
-    for cell in notebook.cells:
-        grade_id = nbgrader_meta(cell).get("grade_id")
-        if grade_id in answers:
-            cell.source = answers[grade_id]
-    return notebook
+__all__ = ["MARKERS", "REPO", "filled_release", "nbgrader_meta", "reference_answers", "without_markers"]
