@@ -1,9 +1,17 @@
 """Grading a whole class with nbgrader, with each submission's code confined by the operating system.
 
-Modules, one concept each:
+`make grade` runs `python -m classgrader` (cli). Modules, one concept each:
 
-- errors: GradingError, the one exception the grading command raises for the instructor.
-- sandbox: the confined kernel (bubblewrap namespaces, an unprivileged user, rlimits).
+- cli: the grading command, an ordered list of small steps;
+- course: the course folder and the submissions in it, checked before grading;
+- sandbox: the confined kernel (bubblewrap namespaces, an unprivileged user, rlimits);
+- worker: grading one submission with nbgrader's own autograde, in a worker process;
+- pool: where the workers run (this machine; another executor can take its place);
+- progress: the progress bar;
+- report: the HTML report, from the gradebook;
+- notebooks: answer cells and filled-in copies of a released notebook;
+- demo, bench: a demo class (make grade-demo) and the benchmark (make bench-grade);
+- errors: GradingError, the one exception the command raises for the instructor.
 """
 
 from classgrader.errors import GradingError
