@@ -6,6 +6,7 @@
 - course: the course folder and the submissions in it, checked before grading;
 - sandbox: the confined kernel (bubblewrap namespaces, an unprivileged user, rlimits);
 - worker: grading one submission with nbgrader's own autograde, in a worker process;
+- execute: nbgrader's Execute, except that a dying kernel costs only the cell it died in;
 - pool: where the workers run (this machine; another executor can take its place);
 - progress: the progress bar;
 - report: the HTML report, from the gradebook;

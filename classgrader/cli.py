@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
@@ -140,9 +141,13 @@ def grade_in_parallel(pool: LocalPool, course: Course, assignment: str, submissi
         else:
             tasks.append((worker.grade_submission, (assignment, submission.student, notebooks)))
     progress = Progress(len(tasks))
-    for outcome in pool.run(tasks):
-        outcomes[outcome.student] = outcome
-        progress.step()
+    try:
+        for outcome in pool.run(tasks):
+            outcomes[outcome.student] = outcome
+            progress.step()
+    except BrokenProcessPool as error:
+        raise GradingError(f"a grading worker stopped ({error}). The gradings that finished are kept; "
+                           f"run make grade again to grade the others.") from None
     return outcomes
 
 

@@ -20,6 +20,7 @@ from nbgrader.apps.api import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
 from classgrader.course import Course, fingerprint
+from classgrader.execute import autograde_steps
 
 CONFINED_KERNEL = "classgrader.sandbox.ConfinedKernelManager"
 # Written into autograded/<student>/<assignment>/ when grading a submission has finished.
@@ -27,7 +28,7 @@ FINISHED = ".graded.json"
 # Errors in a graded notebook that say the grading itself was cut short, and what they mean.
 CUT_SHORT = {
     "CellTimeoutError": "a cell ran out of time (an endless loop or a very slow answer)",
-    "DeadKernelError": "the kernel died (the code crashed or exited the kernel)",
+    "DeadKernelError": "the kernel died (the code crashed or exited the kernel); the other cells were graded",
     "MemoryError": "the code ran out of memory",
 }
 
@@ -72,6 +73,7 @@ def start_worker(root: str, db_url: str, confined: bool, cell_timeout: int) -> N
     silence_output()
     config = Course(Path(root), db_url).config()
     config.Execute.timeout = cell_timeout
+    config.Autograde.autograde_preprocessors = autograde_steps()
     if confined:
         config.Execute.kernel_manager_class = CONFINED_KERNEL
     logging.getLogger("traitlets").setLevel(logging.ERROR)
@@ -80,8 +82,20 @@ def start_worker(root: str, db_url: str, confined: bool, cell_timeout: int) -> N
 
 
 def grade_submission(assignment: str, student: str, notebooks: list[str]) -> Outcome:
-    """Autograde one student's submission and write its feedback; a finished grading is not redone."""
+    """Autograde one student's submission and write its feedback; a finished grading is not redone.
+
+    Whatever goes wrong comes back as the outcome's problem: one submission never stops the run.
+    """
     start = time.perf_counter()
+    try:
+        return autograde(assignment, student, notebooks, start)
+    except Exception as error:  # noqa: BLE001 (reported for this student, the others go on)
+        return Outcome(student, False, time.perf_counter() - start,
+                       [f"grading failed: {type(error).__name__}: {str(error)[:300]}"])
+
+
+def autograde(assignment: str, student: str, notebooks: list[str], start: float) -> Outcome:
+    """nbgrader's autograde and feedback for one student, and the record that it finished."""
     result = _api.autograde(assignment, student, force=False, create=True)
     outcome = Outcome(student, bool(result["success"]), 0.0)
     if outcome.graded:

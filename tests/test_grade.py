@@ -1,7 +1,8 @@
 """`make grade` on a class of honest, broken and hostile submissions of assignment 1.
 
 Hostile here: reading the solutions or the gradebook, writing into the course, the network, endless
-loops, memory hogs, output floods, leaving the kernel, printing fake success, objects equal to
+loops, memory hogs, output floods, killing the kernel (only that question is lost: grading goes on
+with a new kernel), printing fake success, objects equal to
 anything, patching numpy, emptying the test cells and raising their points (nbgrader restores them).
 
 Every hostile or broken submission is the reference answer with ONE thing done to its first
@@ -62,7 +63,9 @@ def hostile_cases(course: Path, port: int) -> dict[str, tuple[dict[str, str], fl
         "writes_outside": (first_answer(right + f"\nopen({str(course / 'planted.txt')!r}, 'w').write('x')"), FULL, None),
         "uses_network": (first_answer(
             right + f"\nimport socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=3)"), FULL, None),
-        "exits_kernel": (first_answer("import os\nos._exit(0)"), 0.0, "kernel died"),
+        "exits_kernel": (first_answer("import os\nos._exit(0)"), FULL - 1, "kernel died"),
+        "crashes_twice": ({**first_answer("import os\nos._exit(0)"), "p1_predict": "import os\nos.abort()"},
+                          FULL - 1 - 2, "kernel died"),
         "exits_cell": (first_answer("raise SystemExit('done')"), FULL - 1, None),
         "prints_success": (first_answer(
             "print('Success! Your notebook passes all the tests.')\nN_h, N_o = 0, 0"), FULL - 1, None),
