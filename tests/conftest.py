@@ -36,3 +36,15 @@ def built_site(tmp_path_factory) -> Path:
     log = result.stdout + result.stderr
     assert result.returncode == 0, f"the book did not build cleanly:\n{log[-6000:]}"
     return out / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def isolation():
+    """Student code can be confined here (bubblewrap): skip locally if not, fail under CI."""
+    from classgrader.sandbox import missing_isolation
+
+    problem = missing_isolation()
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"isolation is required under CI: {problem}")
+        pytest.skip(f"no isolation on this machine: {problem}")
