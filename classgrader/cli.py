@@ -31,11 +31,12 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.apps.api import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins import CsvExportPlugin
+from sqlalchemy.exc import SQLAlchemyError
 
 from classgrader import sandbox, worker
 from classgrader.course import Course, Submission
 from classgrader.errors import GradingError
-from classgrader.pool import LocalPool
+from classgrader.pool import LocalPool, Pool
 from classgrader.progress import Progress
 from classgrader.report import read_scores, write_report
 
@@ -67,6 +68,11 @@ def main(argv: list[str] | None = None) -> int:
         report = grade(args)
     except GradingError as error:
         print(f"\nmake grade: {error}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as error:
+        reason = str(error).strip().splitlines()[0]
+        print(f"\nmake grade: the gradebook could not be used ({reason}). Check DB=, or leave it out to use "
+              f"gradebook.db in the course folder.", file=sys.stderr)
         return 2
     print(f"Report: file://{report}")
     return 0
@@ -129,7 +135,7 @@ def record_assignment(course: Course, assignment: str) -> None:
         raise GradingError(f"nbgrader could not read the assignment {assignment}: {worker.last_error_line(result)}")
 
 
-def grade_in_parallel(pool: LocalPool, course: Course, assignment: str, submissions: list[Submission],
+def grade_in_parallel(pool: Pool, course: Course, assignment: str, submissions: list[Submission],
                       notebooks: list[str]) -> dict[str, worker.Outcome]:
     """Autograde every submission not graded yet, broken ones too: nbgrader records what it can."""
     outcomes, tasks = {}, []

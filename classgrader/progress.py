@@ -12,6 +12,9 @@ class Progress:
     def __init__(self, total: int, label: str = "submissions", stream=sys.stderr) -> None:
         self.total, self.label, self.stream = total, label, stream
         self.done, self.start = 0, time.perf_counter()
+        if total == 0:
+            self.stream.write(f"No {label} to grade: every one was graded before and has not changed.\n")
+            return
         self.draw()
 
     def step(self) -> None:

@@ -157,7 +157,10 @@ def missing_isolation() -> str | None:
         folder = Path(scratch)
         hand_over(folder)
         probe = confine([sys.executable, "-c", "import nnkit, numpy"], workdir=folder, socket_dir=folder)
-        result = subprocess.run(probe, capture_output=True, text=True, timeout=120)
+        try:
+            result = subprocess.run(probe, capture_output=True, text=True, timeout=120)
+        except subprocess.TimeoutExpired:
+            return "a confined Python did not start within 120 s. Grade without isolation with UNSAFE=1"
     if result.returncode != 0:
         return (f"a confined Python does not start here ({result.stderr.strip()[-300:]}); namespaces may be "
                 f"disabled in this container. Grade without isolation with UNSAFE=1")

@@ -202,6 +202,7 @@ def test_running_again_changes_nothing(graded_class):
     graded = fingerprint(course / "autograded")
     result = make_grade(course)
     assert result.returncode == 0, result.stderr[-2000:]
+    assert "No submissions to grade: every one was graded before and has not changed." in result.stderr
     assert grades(course) == first
     assert fingerprint(course / "autograded") == graded, "a finished grading was redone"
 
@@ -249,6 +250,10 @@ def test_bad_requests_get_clear_errors(tmp_path):
     result = make_grade(course, "STUDENTS=nobody_here")
     assert result.returncode != 0
     assert "no submission" in result.stderr and "Traceback" not in result.stderr
+    hand_in(course, "ada", nbformat.read(RELEASE, as_version=4))
+    result = make_grade(course, "DB=postgresql+psycopg2://nobody@127.0.0.1:1/gradebook")
+    assert result.returncode != 0
+    assert "the gradebook could not be used" in result.stderr and "Traceback" not in result.stderr
     result = subprocess.run(["make", "--no-print-directory", "-C", str(REPO), "grade", f"PYTHON={sys.executable}"],
                             capture_output=True, text=True)
     assert result.returncode != 0 and "usage: make grade ASSIGNMENT=" in result.stdout
