@@ -1,4 +1,8 @@
-"""Running a submission's cells so that a kernel that dies costs only the cell it died in.
+"""Running a submission's cells: test cells in the grader, and a dying kernel costs only its cell.
+
+The test cells (those the gradebook holds, with the gradebook's source) run in the grader, not in
+the student's kernel, so that the student's code cannot decide them (see `checker`); all the
+other cells run in the student's kernel as nbgrader runs them.
 
 nbgrader's Execute stops grading a notebook when the kernel dies (a crash, `os._exit`, a kill
 for using too much memory): every question then scores zero, also those answered before. Here
@@ -10,11 +14,15 @@ next cell. A notebook that kills its kernel in more than MAX_DEATHS cells is giv
 
 import copy
 
+from nbgrader.api import Gradebook
+
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.converters import Autograde
 from nbgrader.preprocessors import Execute
+
+from classgrader.checker import Checker
 
 MAX_DEATHS = 3
 
@@ -26,23 +34,44 @@ def dead_kernel_output() -> NotebookNode:
     )
 
 
+def test_cells(resources: dict) -> dict[str, str]:
+    """The notebook's autograded test cells in the gradebook: grade id -> source (with hidden tests)."""
+    meta = resources["nbgrader"]
+    with Gradebook(meta["db_url"]) as gradebook:
+        notebook = gradebook.find_notebook(meta["notebook"], meta["assignment"])
+        answers = {cell.name for cell in notebook.solution_cells}
+        tests = {cell.name for cell in notebook.grade_cells if cell.cell_type == "code"} - answers
+        return {cell.name: cell.source for cell in notebook.source_cells if cell.name in tests}
+
+
+def is_test_cell(cell, tests: dict[str, str]) -> bool:
+    """A cell the grader runs itself: one of the gradebook's test cells, exactly as the gradebook has it."""
+    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    return cell.cell_type == "code" and grade_id in tests and cell.source == tests[grade_id]
+
+
 class ResilientExecute(Execute):
-    """nbgrader's Execute, except that a dying kernel is replaced and grading goes on."""
+    """nbgrader's Execute, except that test cells run in the grader and a dying kernel is replaced."""
 
     def preprocess(self, nb, resources=None, km=None):
         NotebookClient.__init__(self, nb, km)  # as nbconvert's ExecutePreprocessor.preprocess does
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
+        self._tests = test_cells(resources)
+        self._checker = Checker()
         died_in: list[int] = []
-        while True:
-            try:
-                self._run_all(resources, died_in)
-                break
-            except DeadKernelError:
-                if len(died_in) >= MAX_DEATHS:
-                    raise
-                died_in.append(self._running)
-                self.nb.cells[self._running].outputs.append(dead_kernel_output())
+        try:
+            while True:
+                try:
+                    self._run_all(resources, died_in)
+                    break
+                except DeadKernelError:
+                    if len(died_in) >= MAX_DEATHS:
+                        raise
+                    died_in.append(self._running)
+                    self.nb.cells[self._running].outputs.append(dead_kernel_output())
+        finally:
+            self._checker.disconnect()
         self.set_widgets_metadata()
         return self.nb, self.resources
 
@@ -52,11 +81,16 @@ class ResilientExecute(Execute):
         with self.setup_kernel():
             info = self.wait_for_reply(self.kc.kernel_info())
             self.nb.metadata["language_info"] = info["content"]["language_info"]
+            self._checker.connect(self.km)
             for index, cell in enumerate(self.nb.cells):
                 if index in died_in:
                     continue
                 self._running = index
-                if index < replay_until:
+                if is_test_cell(cell, self._tests):
+                    if index > replay_until:  # a test changes nothing in the kernel: no replay
+                        self._checker.run_cell(cell, self.timeout or 600, self.code_cells_executed + 1)
+                        self.code_cells_executed += 1
+                elif index < replay_until:
                     self._replay(cell, resources, index)
                 else:
                     self.preprocess_cell(cell, resources, index)

@@ -3,7 +3,8 @@
 nbgrader runs a submission by starting a Jupyter kernel and sending it the cells. Here the kernel
 is started inside bubblewrap (`bwrap`), so that the student's code:
 
-- sees only the system (/usr, /etc), the Python installation and nnkit's source, read-only, and
+- sees only the system (/usr, /etc), the Python installation, nnkit's and classgrader's source,
+  read-only, and
   its own working folder (the submission's copy in autograded/), read-write; not solutions/, the
   gradebook, other students' submissions or the instructor's home;
 - writes only there and in a private /tmp that vanishes with the kernel;
@@ -50,8 +51,10 @@ class Limits:
 
 
 def readable_paths() -> list[Path]:
-    """The Python installation (interpreter, virtual environment) and nnkit's source folder."""
-    paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(nnkit.__file__).resolve().parent}
+    """The Python installation (interpreter, virtual environment), nnkit's source folder, and
+    classgrader's (its `agent` runs in the kernel, to call the student's code for the tests)."""
+    paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(nnkit.__file__).resolve().parent,
+             Path(__file__).resolve().parent}
     return sorted(paths)
 
 
