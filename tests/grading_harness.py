@@ -122,11 +122,24 @@ class GradedCourse:
         return nbformat.read(path, as_version=4)
 
 
-def grade_class(course: Path, assignment: Assignment, *, db_url: str | None = None) -> GradedCourse:
+def classgrader(course: Path, assignment: str, *args: str) -> subprocess.CompletedProcess:
+    """Grade the class with the course's own grading command (python -m classgrader, as make grade does)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "classgrader", assignment, "--course", str(course), *args],
+        capture_output=True, text=True, timeout=1800,
+    )
+    assert result.returncode == 0, f"classgrader {assignment} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def grade_class(course: Path, assignment: Assignment, *, db_url: str | None = None,
+                grader: str = "nbgrader") -> GradedCourse:
     """Release, submit, autograde, give feedback and export, once for the whole class.
 
     The gradebook is gradebook.db in the course folder, or the database at ``db_url`` (any
     SQLAlchemy URL, e.g. PostgreSQL's) when given: every nbgrader command then uses it.
+    ``grader`` says who grades: "nbgrader" (its command line: autograde, generate_feedback,
+    export) or "classgrader" (make grade's command, which writes the export to reports/).
     """
     shutil.copy(REPO / "nbgrader_config.py", course)
     shutil.copytree(REPO / "solutions" / assignment.name, course / "solutions" / assignment.name)
@@ -145,11 +158,16 @@ def grade_class(course: Path, assignment: Assignment, *, db_url: str | None = No
         nbformat.write(notebook, folder / f"{assignment.notebook}.ipynb")
     seconds["setup"] = time.perf_counter() - start
 
+    if grader == "classgrader":
+        start = time.perf_counter()
+        classgrader(course, assignment.name, *(["--db", db_url] if db_url else []))
+        shutil.copy(course / "reports" / assignment.name / "grades.csv", course / "grades.csv")
+        seconds["classgrader"] = time.perf_counter() - start
     for step, args in [
         ("autograde", ["autograde", assignment.name]),
         ("generate_feedback", ["generate_feedback", assignment.name]),
         ("export", ["export", "--to", "grades.csv"]),
-    ]:
+    ] if grader == "nbgrader" else []:
         start = time.perf_counter()
         nbgrader(course, *args, *database)
         seconds[step] = time.perf_counter() - start
@@ -160,5 +178,5 @@ def grade_class(course: Path, assignment: Assignment, *, db_url: str | None = No
             submission = gradebook.find_submission_notebook(assignment.notebook, assignment.name, student)
             scores[student] = {grade.name: (grade.score, grade.auto_score, grade.max_score) for grade in submission.grades}
     timings = ", ".join(f"{step} {value:.1f}" for step, value in seconds.items())
-    print(f"\n{assignment.name}: nbgrader timings for {len(assignment.students)} students (s): {timings}")
+    print(f"\n{assignment.name}: {grader} timings for {len(assignment.students)} students (s): {timings}")
     return GradedCourse(assignment, course, scores, seconds)

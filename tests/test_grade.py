@@ -2,8 +2,9 @@
 
 Hostile here: reading the solutions or the gradebook, writing into the course, the network, endless
 loops, memory hogs, output floods, killing the kernel (only that question is lost: grading goes on
-with a new kernel), printing fake success, objects equal to
-anything, patching numpy, emptying the test cells and raising their points (nbgrader restores them).
+with a new kernel), printing fake success, objects equal to anything, patching numpy, nnkit's checks
+or Python's builtins, a function that looks for the expected answer in the test's variables,
+emptying the test cells and raising their points (nbgrader restores them).
 
 Every hostile or broken submission is the reference answer with ONE thing done to its first
 question (Problem 1(a), 1 point) or to its file, so the expected score is exact: the reference's
@@ -37,6 +38,21 @@ FULL = 34.0  # the autograded points of assignment 1
 FIRST = "p1_sizes"  # Problem 1(a), worth 1 point
 REFERENCE = reference_answers(REPO / "solutions" / ASSIGNMENT / NOTEBOOK)
 RELEASE = REPO / "exercises" / ASSIGNMENT / NOTEBOOK
+
+
+PEEKS_AT_THE_TEST = """
+def p1_predict(x):
+    import inspect
+    x = np.asarray(x, dtype=float)
+    if x.shape == (3,):
+        return np.array([1.0, 0.0, 1.0])
+    for frame in inspect.stack():
+        for names in (frame.frame.f_locals, frame.frame.f_globals):
+            z_out = names.get("z_out")
+            if isinstance(z_out, np.ndarray) and z_out.shape == x.shape:
+                return (z_out >= 0).astype(float)
+    return np.zeros_like(x)
+"""
 
 
 def first_answer(code: str) -> dict[str, str]:
@@ -75,6 +91,14 @@ def hostile_cases(course: Path, port: int) -> dict[str, tuple[dict[str, str], fl
         "patches_numpy": (first_answer(
             "import numpy\nnumpy.allclose = numpy.isclose = numpy.array_equal = lambda *a, **k: True\n"
             "numpy.testing.assert_allclose = lambda *a, **k: None\nN_h, N_o = 0, 0"), FULL - 1, None),
+        "patches_checks": (first_answer(
+            "from nnkit import grading\nfor name in dir(grading):\n    if name.startswith('check'):\n"
+            "        setattr(grading, name, lambda *a, **k: None)\nN_h, N_o = 0, 0"), FULL - 1, None),
+        "patches_builtins": (first_answer(
+            "import builtins\nbuiltins.abs = builtins.round = lambda *a, **k: 0\n"
+            "def isinstance(*args):\n    return True\nN_h, N_o = 0, 0"), FULL - 1, None),
+        # Right on the visible input only; elsewhere it answers with the test's own expected values, if it finds them.
+        "peeks_at_the_test": ({**REFERENCE, "p1_predict": PEEKS_AT_THE_TEST}, FULL - 2, None),
     }
 
 
