@@ -55,6 +55,17 @@ def p1_predict(x):
 """
 
 
+IGNORES_INTERRUPT = """
+def p1_predict(x):
+    while True:
+        try:
+            while True:
+                pass
+        except KeyboardInterrupt:
+            pass
+"""
+
+
 def first_answer(code: str) -> dict[str, str]:
     """The reference answers, with the first question's cell replaced by `code`."""
     return {**REFERENCE, FIRST: code}
@@ -99,6 +110,12 @@ def hostile_cases(course: Path, port: int) -> dict[str, tuple[dict[str, str], fl
             "def isinstance(*args):\n    return True\nN_h, N_o = 0, 0"), FULL - 1, None),
         # Right on the visible input only; elsewhere it answers with the test's own expected values, if it finds them.
         "peeks_at_the_test": ({**REFERENCE, "p1_predict": PEEKS_AT_THE_TEST}, FULL - 2, None),
+        # Problem 1(b)'s function (2 points) misbehaving only when the test calls it.
+        "hangs_in_test": ({**REFERENCE, "p1_predict": "def p1_predict(x):\n    while True:\n        pass"},
+                          FULL - 2, "ran out of time"),
+        "ignores_interrupt": ({**REFERENCE, "p1_predict": IGNORES_INTERRUPT}, FULL - 2, "kernel died"),
+        "exits_in_test": ({**REFERENCE, "p1_predict": "def p1_predict(x):\n    import os\n    os._exit(1)"},
+                          FULL - 2, "kernel died"),
     }
 
 
