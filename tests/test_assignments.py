@@ -1,9 +1,12 @@
-"""Every assignment through the real nbgrader command line, as an instructor would run it.
+"""Every assignment graded as an instructor would: with nbgrader's command line, and with make grade.
 
 For each assignment in solutions/: the reference scores every autograded point, the untouched
 release scores zero, each one-mistake submission loses exactly its question's points and gets
 a helpful message, hidden tests are restored at grading, feedback and the grade export are
-right. See tests/grading_harness.py for how the class is made and graded.
+right. Each class is graded twice: by plain nbgrader (the test cells run in the student's kernel,
+as in JupyterLab's Validate) and by classgrader (make grade: the test cells run in the grader and
+call the student's code in a confined kernel); both must give exactly the same. See
+tests/grading_harness.py for how the class is made and graded.
 """
 
 import csv
@@ -16,10 +19,17 @@ from tests.notebooks import REPO
 NAMES = sorted(path.name for path in (REPO / "solutions").iterdir() if path.is_dir())
 
 
-@pytest.fixture(scope="module", params=NAMES)
+GRADERS = ["nbgrader", "classgrader"]
+
+
+@pytest.fixture(scope="module", params=[(name, grader) for name in NAMES for grader in GRADERS],
+                ids=lambda param: "-".join(param))
 def graded(request, tmp_path_factory):
-    """One assignment, graded once for its whole class."""
-    return grade_class(tmp_path_factory.mktemp(request.param), Assignment.load(request.param))
+    """One assignment, graded once for its whole class by one grader."""
+    name, grader = request.param
+    if grader == "classgrader":
+        request.getfixturevalue("isolation")
+    return grade_class(tmp_path_factory.mktemp(name), Assignment.load(name), grader=grader)
 
 
 @pytest.mark.parametrize("name", NAMES)
