@@ -23,7 +23,9 @@ This module is imported in the student's kernel too, so it uses only the standar
 """
 
 import base64
+import importlib
 import io
+import json
 import math
 from collections.abc import Callable
 from typing import Any
@@ -107,7 +109,8 @@ def decode(data: Any, side: Side, depth: int = 0) -> Any:
     if tag == "ellipsis":
         return Ellipsis
     if tag == "object":
-        return _nnkit_object(parts, decode(data["state"], side, depth + 1))
+        cls = _nnkit_class(parts)
+        return _nnkit_object(cls, decode(data.get("state"), side, depth + 1))
     return side.dereference(data)
 
 
@@ -165,22 +168,33 @@ def _generator(state: Any) -> np.random.Generator:
     return np.random.Generator(generator)
 
 
-def _nnkit_object(name: Any, state: Any) -> Any:
-    """A new instance of the nnkit class `name` ([module, class]) with the attributes `state`."""
-    import importlib
-
+def _nnkit_class(name: Any) -> type:
+    """The nnkit class that `name` ([module, class name]) names; WireError for any other."""
     if not (type(name) is list and len(name) == 2 and all(type(part) is str for part in name)):
         raise WireError("an object's class must be [module, name]")
     module_name, class_name = name
     if module_name.split(".")[0] != "nnkit":
         raise WireError(f"only nnkit's objects are sent as data, not {module_name}.{class_name}")
-    cls = importlib.import_module(module_name)
+    try:
+        cls = importlib.import_module(module_name)
+    except ImportError:
+        raise WireError(f"there is no module {module_name}") from None
     for part in class_name.split("."):
         cls = getattr(cls, part, None)
-    if not isinstance(cls, type) or type(state) is not dict or not all(type(key) is str for key in state):
-        raise WireError(f"{module_name}.{class_name} cannot be made from plain data")
-    instance = cls.__new__(cls)
-    instance.__dict__.update(state)
+    if not isinstance(cls, type):
+        raise WireError(f"{module_name}.{class_name} is not a class")
+    return cls
+
+
+def _nnkit_object(cls: type, state: Any) -> Any:
+    """A new instance of the nnkit class `cls` with the attributes `state`."""
+    if type(state) is not dict or not all(type(key) is str for key in state):
+        raise WireError(f"{cls.__name__}'s attributes must be a dict with names as keys")
+    try:
+        instance = cls.__new__(cls)
+        instance.__dict__.update(state)
+    except (TypeError, AttributeError) as error:
+        raise WireError(f"{cls.__name__} cannot be made from plain data: {error}") from None
     return instance
 
 
@@ -224,8 +238,6 @@ def is_mutable(value: Any) -> bool:
 
 def dumps(value: Any, side: Side) -> str:
     """`value` encoded, as a JSON string."""
-    import json
-
     try:
         return json.dumps(encode(value, side), allow_nan=False, separators=(",", ":"))
     except RecursionError:
@@ -234,8 +246,6 @@ def dumps(value: Any, side: Side) -> str:
 
 def loads(text: str, side: Side) -> Any:
     """The value in a JSON string written by `dumps`; WireError if it is anything else."""
-    import json
-
     try:
         return decode(json.loads(text), side)
     except WireError:

@@ -25,3 +25,19 @@ def matrices(draw, elements=moderate_floats) -> np.ndarray:
     """A float64 matrix of random shape (rows, cols), each in 1..5."""
     rows, cols = draw(batch_sizes), draw(st.integers(min_value=1, max_value=5))
     return draw(arrays((rows, cols), elements))
+
+
+# Values that cross between the grader and a student's kernel as plain data (classgrader.wire).
+wire_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20),
+    st.complex_numbers(allow_nan=False), st.builds(np.float64, st.floats(allow_nan=False)),
+    hnp.arrays(hnp.scalar_dtypes(), hnp.array_shapes(min_dims=0, max_dims=3, max_side=4)),
+)
+wire_values = st.recursive(
+    wire_scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.tuples(children, children),
+        st.dictionaries(st.one_of(st.text(max_size=8), st.integers()), children, max_size=4),
+    ),
+    max_leaves=12,
+)
