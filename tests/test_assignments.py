@@ -9,12 +9,14 @@ call the student's code in a confined kernel); both must give exactly the same. 
 tests/grading_harness.py for how the class is made and graded.
 """
 
+import ast
 import csv
 
+import nbformat
 import pytest
 
 from tests.grading_harness import Assignment, grade_class, is_test_cell
-from tests.notebooks import REPO
+from tests.notebooks import REPO, nbgrader_meta
 
 NAMES = sorted(path.name for path in (REPO / "solutions").iterdir() if path.is_dir())
 
@@ -44,6 +46,29 @@ def test_the_assignment_is_built_as_planned(name):
         "every autograded question needs at least one wrong-answer submission"
     )
     assert len({m.student for m in assignment.mistakes}) == len(assignment.mistakes), "student names repeat"
+
+
+def imported_names(tree: ast.AST) -> set[str]:
+    return {(alias.asname or alias.name).split(".")[0] for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom) for alias in node.names}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_test_cell_imports_the_modules_it_uses(name):
+    """make grade runs test cells in the grader with the student's names brought over; a module the
+    test uses must be the grader's own import, never whatever the student bound to that name."""
+    imported_before, missing = set(), []
+    for cell in nbformat.read(Assignment.load(name).source, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        tree = ast.parse(cell.source)
+        if is_test_cell(nbgrader_meta(cell)):
+            used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+            missing += [f"{nbgrader_meta(cell)['grade_id']}: {module}"
+                        for module in sorted((used & imported_before) - imported_names(tree))]
+        else:
+            imported_before |= imported_names(tree)
+    assert not missing, f"test cells that use a module without importing it: {missing}"
 
 
 @pytest.mark.parametrize("name", NAMES)
