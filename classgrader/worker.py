@@ -21,6 +21,7 @@ from nbgrader.coursedir import CourseDirectory
 
 from classgrader.course import Course, fingerprint
 from classgrader.execute import autograde_steps
+from classgrader.feedback import FeedbackExporter
 
 CONFINED_KERNEL = "classgrader.sandbox.ConfinedKernelManager"
 # Written into autograded/<student>/<assignment>/ when grading a submission has finished.
@@ -74,6 +75,7 @@ def start_worker(root: str, db_url: str, confined: bool, cell_timeout: int) -> N
     config = Course(Path(root), db_url).config()
     config.Execute.timeout = cell_timeout
     config.Autograde.autograde_preprocessors = autograde_steps()
+    config.GenerateFeedback.exporter_class = FeedbackExporter
     if confined:
         config.Execute.kernel_manager_class = CONFINED_KERNEL
     logging.getLogger("traitlets").setLevel(logging.ERROR)
