@@ -6,7 +6,12 @@
 - course: the course folder and the submissions in it, checked before grading;
 - sandbox: the confined kernel (bubblewrap namespaces, an unprivileged user, rlimits);
 - worker: grading one submission with nbgrader's own autograde, in a worker process;
-- execute: nbgrader's Execute, except that a dying kernel costs only the cell it died in;
+- execute: nbgrader's Execute, except that test cells run in the grader and a dying kernel costs
+  only the cell it died in;
+- checker: running a test cell in the grader, with the student's names brought over;
+- agent: the grader's agent in the student's kernel, which calls the student's code for the tests;
+- wire: values as plain data between the two (JSON and .npy, never pickle);
+- feedback: the feedback pages' exporter (nbconvert's, with templates compiled once per worker);
 - pool: where the workers run (this machine; another executor can take its place);
 - progress: the progress bar;
 - report: the HTML report, from the gradebook;

@@ -12,7 +12,8 @@ and a call can go back and forth (a test passes a function of its own, the stude
 it, the grader runs it and answers) as deep as it needs.
 
     agent -> grader   {"ready": null}            serving; waiting for the first request
-                      {"result": ..., "changed": {...}}   what a request gave (and the arguments it changed)
+                      {"result": ..., "changed": {...}, "printed": "..."}   what a request gave (and the
+                                                 arguments it changed, and what the code printed)
                       {"error": {...}}           the request raised this exception
                       {"callback": n, "args": ..., "kwargs": ...}   the student's code calls the grader's function n
     grader -> agent   {"op": ..., ...}           a request: names, call, getattr, getitem, len, bool, iter, next, repr
@@ -23,6 +24,8 @@ Nothing in this module is trusted. The student's code runs in the same process a
 it as it likes; all that gets it is sending the grader other data, as any wrong answer does.
 """
 
+import contextlib
+import io
 import json
 import traceback
 from typing import Any
@@ -32,6 +35,8 @@ from classgrader import wire
 # The longest error message and traceback sent back for one exception.
 MESSAGE_CHARS = 2000
 TRACEBACK_LINES = 12
+# The most of what the student's code prints during one call that goes into the test's output.
+PRINTED_CHARS = 10_000
 
 
 class Stop(BaseException):
@@ -70,8 +75,8 @@ class Agent(wire.Side):
     def answer(self, request: dict) -> str:
         """The reply to one request, as JSON: its result, or the exception it raised."""
         try:
-            result, changed = self.run(request)
-            return json.dumps({"result": result, "changed": changed}, allow_nan=False)
+            result, extra = self.run(request)
+            return json.dumps({"result": result, **extra}, allow_nan=False)
         except Stop:
             raise
         except BaseException as error:  # noqa: BLE001 (the student's code may raise anything; the grader decides)
@@ -108,15 +113,17 @@ class Agent(wire.Side):
         return {"dict": [[name, wire.encode(value, self)] for name, value in found.items()]}
 
     def call(self, func: Any, request: dict) -> tuple[Any, dict]:
-        """Call func(*args, **kwargs); send back the result and the arguments the call changed."""
+        """Call func(*args, **kwargs); send back the result, the arguments the call changed and what it printed."""
         args = wire.decode(request["args"], self)
         kwargs = wire.decode(request["kwargs"], self)
-        if request.get("without"):
-            from nnkit import grading
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            if request.get("without"):
+                from nnkit import grading
 
-            result = grading.call_without(tuple(request["without"]), func, *args, **kwargs)
-        else:
-            result = func(*args, **kwargs)
+                result = grading.call_without(tuple(request["without"]), func, *args, **kwargs)
+            else:
+                result = func(*args, **kwargs)
         changed = {}
         for position, (before, value) in enumerate(zip(request["args"]["tuple"], args)):
             if wire.is_mutable(value) and wire.encode(value, self) != before:
@@ -125,27 +132,25 @@ class Agent(wire.Side):
             value = kwargs[key]
             if wire.is_mutable(value) and wire.encode(value, self) != before:
                 changed[key] = wire.encode(value, self)
+        extra = {"changed": changed, "printed": shortened(printed.getvalue())}
         for position, value in enumerate(args):
             if result is value and wire.is_mutable(value):
-                return {"argument": position}, changed
-        return wire.encode(result, self), changed
+                return {"argument": position}, extra
+        return wire.encode(result, self), extra
 
     # --- references -------------------------------------------------------
 
     def reference(self, value: Any) -> dict:
-        """A number for an object of the student's that is not data; modules and library
-        functions also say where they come from, so that the grader can use its own."""
+        """A number for an object of the student's that is not data; a module also says its name,
+        so that the grader can use its own copy."""
         number = self.numbers.get(id(value))
         if number is None or self.objects.get(number) is not value:
             number = len(self.objects) + 1
             self.objects[number] = value
             self.numbers[id(value)] = number
         data = {"ref": number, "type": type(value).__name__}
-        module, qualname = getattr(value, "__module__", None), getattr(value, "__qualname__", None)
         if type(value).__name__ == "module":
             data["module"] = value.__name__
-        elif callable(value) and type(module) is str and type(qualname) is str:
-            data["import"] = [module, qualname]
         return data
 
     def dereference(self, data: dict) -> Any:
@@ -166,6 +171,12 @@ class Agent(wire.Side):
             return wire.decode(reply["result"], self)
 
         return grader_function
+
+
+def shortened(text: str) -> str:
+    if len(text) <= PRINTED_CHARS:
+        return text
+    return text[:PRINTED_CHARS] + f"\n... ({len(text) - PRINTED_CHARS} more characters printed)\n"
 
 
 def describe(error: BaseException) -> dict:

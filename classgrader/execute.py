@@ -9,16 +9,16 @@ for using too much memory): every question then scores zero, also those answered
 the notebook goes on: the cell gets a DeadKernelError output (so its test, if it is one, fails
 and the report says why), a new kernel is started, the cells before it are run again quietly to
 rebuild the state (their outputs are kept from the first run), and grading continues with the
-next cell. A notebook that kills its kernel in more than MAX_DEATHS cells is given up.
+next cell. After MAX_DEATHS new kernels the notebook is given up: the cells after the last death
+are not run (their tests fail, saying why), and what was graded before keeps its points.
 """
 
 import copy
 
-from nbgrader.api import Gradebook
-
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
+from nbgrader.api import Gradebook
 from nbgrader.converters import Autograde
 from nbgrader.preprocessors import Execute
 
@@ -31,6 +31,14 @@ def dead_kernel_output() -> NotebookNode:
     return NotebookNode(
         output_type="error", ename="DeadKernelError", evalue="the kernel died while running this cell",
         traceback=["DeadKernelError: the kernel died while running this cell; grading went on with a new kernel"],
+    )
+
+
+def not_run_output() -> NotebookNode:
+    return NotebookNode(
+        output_type="error", ename="NotRunError", evalue=f"not run: the kernel died {MAX_DEATHS + 1} times before",
+        traceback=[f"NotRunError: the kernel died {MAX_DEATHS + 1} times; grading stopped there, and the cells "
+                   "after the last death were not run"],
     )
 
 
@@ -66,10 +74,11 @@ class ResilientExecute(Execute):
                     self._run_all(resources, died_in)
                     break
                 except DeadKernelError:
-                    if len(died_in) >= MAX_DEATHS:
-                        raise
                     died_in.append(self._running)
                     self.nb.cells[self._running].outputs.append(dead_kernel_output())
+                    if len(died_in) > MAX_DEATHS:
+                        self._give_up_after(self._running)
+                        break
         finally:
             self._checker.disconnect()
         self.set_widgets_metadata()
@@ -94,6 +103,12 @@ class ResilientExecute(Execute):
                     self._replay(cell, resources, index)
                 else:
                     self.preprocess_cell(cell, resources, index)
+
+    def _give_up_after(self, index: int) -> None:
+        """Stop grading after cell `index`: the tests after it fail, saying they were not run."""
+        for cell in self.nb.cells[index + 1:]:
+            if is_test_cell(cell, self._tests):
+                cell.outputs = [not_run_output()]
 
     def _replay(self, cell, resources, index: int) -> None:
         """Run a cell again for its effect on the kernel's state; keep what the first run showed."""

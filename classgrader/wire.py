@@ -64,7 +64,7 @@ def encode(value: Any, side: Side, depth: int = 0) -> Any:
     if kind is dict:
         return {"dict": [[encode(key, side, depth + 1), encode(item, side, depth + 1)] for key, item in value.items()]}
     if kind is complex:
-        return {"complex": [encode(value.real, side), encode(value.imag, side)]}
+        return {"complex": [repr(value.real), repr(value.imag)]}
     if isinstance(value, (np.ndarray, np.generic)) and not _holds_objects(value):
         return {"array": _npy(value)}
     if kind is np.random.Generator:
@@ -99,7 +99,8 @@ def decode(data: Any, side: Side, depth: int = 0) -> Any:
     if tag == "float":
         return float(parts)
     if tag == "complex":
-        return complex(float(parts[0]), float(parts[1]))
+        real, imag = _items(parts)
+        return complex(float(str(real)), float(str(imag)))
     if tag == "array":
         return _from_npy(parts)
     if tag == "generator":

@@ -31,6 +31,7 @@ CUT_SHORT = {
     "CellTimeoutError": "a cell ran out of time (an endless loop or a very slow answer)",
     "DeadKernelError": "the kernel died (the code crashed or exited the kernel); the other cells were graded",
     "MemoryError": "the code ran out of memory",
+    "NotRunError": "the kernel died too often: the cells after its last death were not run",
 }
 
 # Errors that stop nbgrader grading a submission at all.

@@ -93,6 +93,9 @@ def hostile_cases(course: Path, port: int) -> dict[str, tuple[dict[str, str], fl
         "exits_kernel": (first_answer("import os\nos._exit(0)"), FULL - 1, "kernel died"),
         "crashes_twice": ({**first_answer("import os\nos._exit(0)"), "p1_predict": "import os\nos.abort()"},
                           FULL - 1 - 2, "kernel died"),
+        # Four deaths: grading stops at the fourth; Problem 1 (5 points), graded before, keeps its points.
+        "crashes_four_times": ({**REFERENCE, **{question: "import os\nos._exit(0)" for question in (
+            "p2_weights", "p2_intermediates", "p2_new", "p3_in_region")}}, 5.0, "died too often"),
         "exits_cell": (first_answer("raise SystemExit('done')"), FULL - 1, None),
         "prints_success": (first_answer(
             "print('Success! Your notebook passes all the tests.')\nN_h, N_o = 0, 0"), FULL - 1, None),
