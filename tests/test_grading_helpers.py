@@ -309,6 +309,30 @@ def test_call_without_nnkit_restores_the_previous_profiler_even_on_errors():
     assert sys.getprofile() is before
 
 
+def test_call_without_forbids_only_the_modules_it_is_given():
+    from nnkit.optim import sgd_step
+
+    net = nnkit.TwoLayerNet(2, 2, 1, seed=0)
+
+    def epoch_with_nnkit_sgd():
+        _, grads = net.loss_and_grads(np.zeros((1, 2)), np.array([1.0]))
+        return sgd_step(net.params, grads, 0.1)
+
+    with pytest.raises(AssertionError, match=r"calls nnkit\.(optim\.)?sgd_step"):
+        grading.call_without(["nnkit.optim", "nnkit.training"], epoch_with_nnkit_sgd)
+    assert grading.call_without(["nnkit.optim"], net.num_params) == net.num_params()  # the network is allowed
+
+
+def test_call_without_leaves_the_watching_to_a_stand_in_that_offers_it():
+    """make grade's stand-in for a student's function (which runs in the student's kernel) watches there."""
+
+    class StandIn:
+        def call_without(self, modules, args, kwargs):
+            return ("watched elsewhere", modules, args, kwargs)
+
+    assert grading.call_without_nnkit(StandIn(), 1, b=2) == ("watched elsewhere", ("nnkit",), (1,), {"b": 2})
+
+
 def test_call_quietly_silences_warnings():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
