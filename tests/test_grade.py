@@ -55,6 +55,15 @@ def p1_predict(x):
 """
 
 
+PRINTS_WHEN_CALLED = """
+right_predict = p1_predict
+
+
+def p1_predict(x):
+    print("debugging: p1_predict called")
+    return right_predict(x)
+"""
+
 IGNORES_INTERRUPT = """
 def p1_predict(x):
     while True:
@@ -81,6 +90,7 @@ def hostile_cases(course: Path, port: int) -> dict[str, tuple[dict[str, str], fl
     return {
         "honest_reference": (REFERENCE, FULL, None),
         "honest_wrong_sizes": (first_answer("N_h = 1\nN_o = 2"), FULL - 1, None),
+        "honest_prints": ({**REFERENCE, "p1_predict": REFERENCE["p1_predict"] + PRINTS_WHEN_CALLED}, FULL, None),
         "hangs": (first_answer("while True:\n    pass"), FULL - 1, "ran out of time"),
         "eats_memory": (first_answer("block = bytearray(16 * 1024**3)\n" + right), FULL - 1, "out of memory"),
         "floods_output": (first_answer(right + "\nfor _ in range(300):\n    print('x' * 100_000)"), FULL, None),
@@ -233,6 +243,14 @@ def test_confined_code_reached_nothing(graded_class):
     assert "BEGIN SOLUTION" not in outputs and "FileNotFoundError" in outputs
     left = subprocess.run(["pgrep", "-u", str(SANDBOX_UID)], capture_output=True, text=True).stdout.split()
     assert not left, f"confined processes still running after make grade: {left}"
+
+
+def test_what_the_students_code_prints_in_a_test_shows_in_its_output(graded_class):
+    course = graded_class[0]
+    notebook = nbformat.read(course / "autograded" / "honest_prints" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    (test,) = [cell for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_p1_predict"]
+    printed = "".join(output.get("text", "") for output in test.outputs)
+    assert "debugging: p1_predict called" in printed and "Visible tests passed." in printed
 
 
 def test_submissions_are_never_modified(graded_class):
