@@ -50,6 +50,11 @@ class CellTimeoutError(BaseException):
     `except Exception` does not swallow it and go on calling the stuck code)."""
 
 
+class KernelDied(BaseException):
+    """The student's kernel died during a test (a BaseException, so that a test's own `except
+    Exception` does not swallow it: the kernel must be replaced before grading goes on)."""
+
+
 class StudentCodeError(Exception):
     """The student's code raised an exception that is not one of Python's own."""
 
@@ -117,14 +122,14 @@ class KernelLink:
                 continue
             if not run_sync(self.km.is_alive)():
                 self.serving = None
-                raise DeadKernelError("the kernel died while a test was running the student's code")
+                raise KernelDied("the kernel died while a test was running the student's code")
             if self.seconds_left <= 0 and interrupted_at is None:
                 interrupted_at = time.monotonic()
                 run_sync(self.km.interrupt_kernel)()
             elif interrupted_at is not None and time.monotonic() - interrupted_at > INTERRUPT_GRACE_SECONDS:
                 run_sync(self.km.shutdown_kernel)(now=True)
                 self.serving = None
-                raise DeadKernelError("the student's code ran out of time and did not stop when interrupted")
+                raise KernelDied("the student's code ran out of time and did not stop when interrupted")
 
     def _prompt(self) -> str | None:
         message = self.client.stdin_channel.get_msg(timeout=0)
@@ -231,10 +236,10 @@ class Checker(wire.Side):
                 warnings.simplefilter("default")
                 result = run_source(cell.source, self.namespace, f"<test cell {cell_name(cell)}>")
             self.link.stop()
-        except DeadKernelError:
+        except KernelDied as error:
             cell.outputs = stream_outputs(stdout, stderr)
-            raise
-        except BaseException as error:  # noqa: BLE001 (a failing test: the cell shows the error, grading goes on)
+            raise DeadKernelError(str(error)) from None
+        except (Exception, CellTimeoutError) as error:  # a failing test: the cell shows the error, grading goes on
             cell.outputs = stream_outputs(stdout, stderr) + [error_output(error)]
             self._end_after_error()
             return
@@ -321,8 +326,6 @@ class Checker(wire.Side):
             if type(args) is not tuple or type(kwargs) is not dict:
                 raise StudentCodeError("a call needs a tuple of arguments and a dict of keywords")
             return json.dumps({"result": wire.encode(function(*args, **kwargs), self)}, allow_nan=False)
-        except (CellTimeoutError, DeadKernelError):
-            raise
         except Exception as error:  # noqa: BLE001 (the test's function failed on the student's input: tell the student's code)
             return json.dumps({"error": {"type": type(error).__name__, "builtin": type(error).__module__ == "builtins",
                                          "message": str(error)[:2000]}})

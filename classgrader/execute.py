@@ -5,7 +5,8 @@ the student's kernel, so that the student's code cannot decide them (see `checke
 other cells run in the student's kernel as nbgrader runs them.
 
 nbgrader's Execute stops grading a notebook when the kernel dies (a crash, `os._exit`, a kill
-for using too much memory): every question then scores zero, also those answered before. Here
+for using too much memory) or stops answering even when interrupted: every question then scores
+zero, also those answered before. Here
 the notebook goes on: the cell gets a DeadKernelError output (so its test, if it is one, fails
 and the report says why), a new kernel is started, the cells before it are run again quietly to
 rebuild the state (their outputs are kept from the first run), and grading continues with the
@@ -16,7 +17,7 @@ are not run (their tests fail, saying why), and what was graded before keeps its
 import copy
 
 from nbclient import NotebookClient
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.api import Gradebook
 from nbgrader.converters import Autograde
@@ -73,7 +74,7 @@ class ResilientExecute(Execute):
                 try:
                     self._run_all(resources, died_in)
                     break
-                except DeadKernelError:
+                except (DeadKernelError, CellTimeoutError):  # a kernel that stops answering is as good as dead
                     died_in.append(self._running)
                     self.nb.cells[self._running].outputs.append(dead_kernel_output())
                     if len(died_in) > MAX_DEATHS:

@@ -106,6 +106,11 @@ def hostile_cases(course: Path, port: int) -> dict[str, tuple[dict[str, str], fl
         # Four deaths: grading stops at the fourth; Problem 1 (5 points), graded before, keeps its points.
         "crashes_four_times": ({**REFERENCE, **{question: "import os\nos._exit(0)" for question in (
             "p2_weights", "p2_intermediates", "p2_new", "p3_in_region")}}, 5.0, "died too often"),
+        # Builtins the kernel itself needs: it stops answering in every new kernel too (the replay repeats
+        # the patch). Each time is a death; after the fourth grading stops, reported, and the run goes on.
+        "breaks_the_kernel": (first_answer(
+            "import builtins\nbuiltins.sum = builtins.max = builtins.min = lambda *a, **k: 0\nN_h, N_o = 2, 1"),
+            0.0, "died too often"),
         "exits_cell": (first_answer("raise SystemExit('done')"), FULL - 1, None),
         "prints_success": (first_answer(
             "print('Success! Your notebook passes all the tests.')\nN_h, N_o = 0, 0"), FULL - 1, None),
