@@ -109,8 +109,7 @@ class Agent(wire.Side):
 
     def names(self, names: list[str]) -> dict:
         """The values of those of `names` that the student's namespace has."""
-        found = {name: self.namespace[name] for name in names if name in self.namespace}
-        return {"dict": [[name, wire.encode(value, self)] for name, value in found.items()]}
+        return wire.encode({name: self.namespace[name] for name in names if name in self.namespace}, self)
 
     def call(self, func: Any, request: dict) -> tuple[Any, dict]:
         """Call func(*args, **kwargs); send back the result, the arguments the call changed and what it printed."""
@@ -124,19 +123,22 @@ class Agent(wire.Side):
                 result = grading.call_without(tuple(request["without"]), func, *args, **kwargs)
             else:
                 result = func(*args, **kwargs)
-        changed = {}
-        for position, (before, value) in enumerate(zip(request["args"]["tuple"], args)):
-            if wire.is_mutable(value) and wire.encode(value, self) != before:
-                changed[str(position)] = wire.encode(value, self)
-        for key, before in request["kwargs"]["dict"]:
-            value = kwargs[key]
-            if wire.is_mutable(value) and wire.encode(value, self) != before:
-                changed[key] = wire.encode(value, self)
+        sent = [(str(position), before, value) for position, (before, value)
+                in enumerate(zip(request["args"]["tuple"], args))]
+        sent += [(key, before, kwargs[key]) for key, before in request["kwargs"]["dict"]]
+        changed = {key: after for key, before, value in sent if (after := self.changed(value, before)) is not None}
         extra = {"changed": changed, "printed": shortened(printed.getvalue())}
         for position, value in enumerate(args):
             if result is value and wire.is_mutable(value):
                 return {"argument": position}, extra
         return wire.encode(result, self), extra
+
+    def changed(self, value: Any, before: Any) -> Any:
+        """The new encoding of an argument the call changed in place (it was `before`); None if unchanged."""
+        if not wire.is_mutable(value):
+            return None
+        after = wire.encode(value, self)
+        return after if after != before else None
 
     # --- references -------------------------------------------------------
 

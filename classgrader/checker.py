@@ -300,8 +300,8 @@ class Checker(wire.Side):
 
     def decode(self, data: Any) -> Any:
         try:
-            return wire.decode(data, self)
-        except (wire.WireError, TypeError, ValueError, KeyError, IndexError, RecursionError) as error:
+            return wire.read(data, self)
+        except wire.WireError as error:
             raise StudentCodeError(f"the student's code sent back something that is not plain data: {error}") from None
 
     def exchange(self, message: dict) -> dict:
