@@ -83,9 +83,9 @@ HTML_ATTRIBUTES = {
 }
 DATA_PICTURE = re.compile(r"data:image/(png|jpeg|gif|webp|svg\+xml);base64,", re.IGNORECASE)
 SIZE = re.compile(r"\d{1,4}")
-# nh3 escapes < in text and in attribute values: in its output every "<img" starts a tag, and
-# [^<>]* stops at that tag's end, so this is linear (the old `<img(?![^>]*\balt=)` was quadratic).
-IMAGE_WITHOUT_ALT = re.compile(r"<img\b(?![^<>]*\balt=)")
+# nh3 escapes < and > in text and in attribute values: in its output this matches whole <img> tags,
+# each scan stopping at the next < or >, so it is linear (the old `<img(?![^>]*\balt=)` was quadratic).
+IMAGE_TAG = re.compile(r"<img\b[^<>]*>")
 
 # The mimetypes a page may show, in nbconvert's order of preference; an output shows one of them.
 SHOWN_MIMETYPES = ["text/html", "text/markdown", "image/svg+xml", "text/latex", "image/png", "image/jpeg",
@@ -414,7 +414,14 @@ HTML_CLEANER = nh3.Cleaner(tags=HTML_TAGS, attributes=HTML_ATTRIBUTES, attribute
 
 def clean_html(text: str) -> str:
     """The student's HTML made inert, with alt text on every picture."""
-    return IMAGE_WITHOUT_ALT.sub(f'<img alt="{MISSING_ALT}"', HTML_CLEANER.clean(text))
+    return IMAGE_TAG.sub(picture_with_alt_text, HTML_CLEANER.clean(text))
+
+
+def picture_with_alt_text(tag: re.Match) -> str:
+    """An <img> of nh3's output: gone if it has no source left (its alt text would show), else with alt text."""
+    if " src=" not in tag[0]:
+        return ""
+    return tag[0] if " alt=" in tag[0] else tag[0].replace("<img", f'<img alt="{MISSING_ALT}"', 1)
 
 
 def safe_cell_metadata(cell: NotebookNode) -> dict:
