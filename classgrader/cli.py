@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
@@ -34,9 +33,9 @@ from nbgrader.plugins import CsvExportPlugin
 from sqlalchemy.exc import SQLAlchemyError
 
 from classgrader import sandbox, worker
-from classgrader.course import Course, Submission
+from classgrader.course import Course, Submission, fingerprint
 from classgrader.errors import GradingError
-from classgrader.pool import LocalPool, Pool
+from classgrader.pool import LocalPool, Pool, WorkerDied, WorkerSetupFailed
 from classgrader.progress import Progress
 from classgrader.report import read_scores, write_report
 
@@ -137,23 +136,39 @@ def record_assignment(course: Course, assignment: str) -> None:
 
 def grade_in_parallel(pool: Pool, course: Course, assignment: str, submissions: list[Submission],
                       notebooks: list[str]) -> dict[str, worker.Outcome]:
-    """Autograde every submission not graded yet, broken ones too: nbgrader records what it can."""
-    outcomes, tasks = {}, []
+    """Autograde every submission not graded yet, broken ones too: nbgrader records what it can.
+
+    A submission on which the grading worker itself died twice (a crash in the grader, not in
+    the student's kernel, which costs only a question) is recorded as finished with that problem,
+    so that running again does not stumble on it; it is graded again if it is handed in again.
+    """
+    outcomes, waiting = {}, []
+    autograded = {s.student: course.root / "autograded" / s.student / assignment for s in submissions}
     for submission in submissions:
-        autograded = course.root / "autograded" / submission.student / assignment
-        finished = worker.finished_outcome(autograded, submission.folder)
+        finished = worker.finished_outcome(autograded[submission.student], submission.folder)
         if finished:
             outcomes[submission.student] = finished
         else:
-            tasks.append((worker.grade_submission, (assignment, submission.student, notebooks)))
+            waiting.append(submission)
+    tasks = [(worker.grade_submission, (assignment, s.student, notebooks)) for s in waiting]
+
+    def clear_dead_try(index: int) -> None:
+        """Before a retry: remove the graded copy a dead worker left (a grading that finished stays)."""
+        worker.finished_outcome(autograded[waiting[index].student], waiting[index].folder)
+
     progress = Progress(len(tasks))
     try:
-        for outcome in pool.run(tasks):
+        for outcome in pool.run(tasks, before_retry=clear_dead_try):
+            if isinstance(outcome, WorkerDied):
+                submission = waiting[outcome.index]
+                outcome = worker.Outcome(submission.student, False, outcome.seconds, [
+                    f"the grading worker died twice on it ({outcome.how}); scored as far as it got"])
+                worker.record_finished(autograded[submission.student], outcome, fingerprint(submission.folder))
             outcomes[outcome.student] = outcome
             progress.step()
-    except BrokenProcessPool as error:
-        raise GradingError(f"a grading worker stopped ({error}). The gradings that finished are kept; "
-                           f"run make grade again to grade the others.") from None
+    except WorkerSetupFailed as error:
+        raise GradingError(f"a grading worker could not be set up ({error}). The gradings that finished are "
+                           f"kept; run make grade again to grade the others.") from None
     return outcomes
 
 
