@@ -9,7 +9,8 @@
 #   make grade ASSIGNMENT=a1_forward_pass   grade submitted/<student>/<assignment>/ for the whole class:
 #                      autograde (student code confined, in parallel), feedback, grades CSV, HTML report.
 #                      Options: ZIP=<LMS download.zip> STUDENTS=a,b DB=<SQLAlchemy URL> UNSAFE=1
-#                      COURSE=<folder> TIMEOUT=<seconds per cell> WORKERS=<processes>
+#                      COURSE=<folder> TIMEOUT=<seconds per cell> SUBMISSION_TIMEOUT=<seconds per notebook>
+#                      WORKERS=<processes>
 #   make grade-demo    make a demo class (correct, partial, wrong, broken submissions) in demo-course/ and grade it
 #   make bench-grade   time plain sequential nbgrader against make grade on the same class (benchmark)
 #
@@ -95,7 +96,8 @@ grade: $(SETUP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=<name> [ZIP=file.zip] [STUDENTS=a,b] [DB=url] [UNSAFE=1]"; echo "assignments: $(ASSIGNMENTS)"; exit 2; }
 	$(PYTHON) -m classgrader $(ASSIGNMENT) --course $(COURSE) $(if $(ZIP),--zip $(ZIP)) \
 		$(if $(STUDENTS),--students $(STUDENTS)) $(if $(DB),--db '$(DB)') $(if $(filter 1,$(UNSAFE)),--unsafe) \
-		$(if $(TIMEOUT),--cell-timeout $(TIMEOUT)) $(if $(WORKERS),--workers $(WORKERS))
+		$(if $(TIMEOUT),--cell-timeout $(TIMEOUT)) $(if $(SUBMISSION_TIMEOUT),--submission-timeout $(SUBMISSION_TIMEOUT)) \
+		$(if $(WORKERS),--workers $(WORKERS))
 
 DEMO_ASSIGNMENT ?= a1_forward_pass
 

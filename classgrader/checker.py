@@ -8,24 +8,24 @@ grader's own numpy, nnkit and builtins. The names it uses from the student's not
 from the student's kernel:
 
 - data (numbers, arrays, lists, dicts, nnkit networks) as copies made of the grader's own types;
-- the student's functions and other objects as `StudentObject`s: calling one asks the student's
-  kernel (its `agent`) to call the real function there, confined, and the result comes back as
-  data again (see `wire`). Arguments the function changes are changed here too.
+- the student's functions as `StudentFunction`s: calling one asks the student's kernel (its
+  `agent`) to call the real function there, confined, and the result comes back as data again;
+- anything else as a `Refused`, which says why wherever the test uses it.
 
-The conversation goes through the kernel's input channel (see `agent`); `KernelLink` is the
-grader's end of it, with the cell's time limit and the checks for a kernel that died.
+Only the names the cell reads that the assignment itself binds outside its test cells (its answers
+and the code it hands out: `assignment_names`) are asked for; never a builtin, a dunder or a
+test's own helper, which the student's code could otherwise replace. What the messages and values may be is `wire`'s table; `KernelLink` is the grader's
+end of the conversation, with the cell's time limit and the checks for a kernel that died.
 """
 
 import ast
 import builtins
 import io
-import json
 import sys
 import time
 import traceback
 import warnings
-from collections.abc import Sequence
-from contextlib import redirect_stderr, redirect_stdout
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from typing import Any
 
 import zmq
@@ -35,11 +35,10 @@ from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 
 from classgrader import wire
+from nnkit import grading
 
 # What the grader runs in the student's kernel to start the conversation for one test cell.
 SERVE = "__import__('classgrader.agent', fromlist=['serve']).serve()"
-# Packages whose modules, when a name in the student's notebook refers to one, are the grader's own here.
-TRUSTED_PACKAGES = frozenset({"numpy", "nnkit", "sklearn", "scipy", "math"})
 # How long an interrupted kernel has to stop the student's code before it counts as dead.
 INTERRUPT_GRACE_SECONDS = 10.0
 POLL_SECONDS = 0.5
@@ -64,18 +63,21 @@ class KernelLink:
 
     def __init__(self, km: Any) -> None:
         self.km = km
-        self.client = BlockingKernelClient()
+        # A message larger than the wire's limit is dropped by zmq before it is read into memory.
+        self.context = zmq.Context()
+        self.context.setsockopt(zmq.MAXMSGSIZE, wire.MAX_MESSAGE_CHARS + 2**20)
+        self.client = BlockingKernelClient(context=self.context)
         self.client.load_connection_info(km.get_connection_info())
         self.client.start_channels(shell=True, iopub=False, stdin=True, hb=False, control=False)
         self.poller = zmq.Poller()
         self.poller.register(self.client.stdin_channel.socket, zmq.POLLIN)
         self.poller.register(self.client.shell_channel.socket, zmq.POLLIN)
         self.serving: str | None = None  # the msg_id of the agent's serve() while it runs
-        self.seconds_left = 0.0
+        self.deadline = 0.0
 
     def start(self, seconds: float) -> None:
-        """Start serving for one test cell, whose student code may take `seconds` in all."""
-        self.seconds_left = seconds
+        """Start serving for one test cell, which may take `seconds` in all (as a kernel's cell)."""
+        self.deadline = time.monotonic() + seconds
         if self.serving is None:
             self.serving = self.client.execute(SERVE, silent=True, store_history=False, allow_stdin=True)
             self._check_ready(self.wait())
@@ -83,7 +85,7 @@ class KernelLink:
     def turn(self, message: str) -> str:
         """Send `message` (a reply to the agent's prompt); return the agent's next message."""
         if self.serving is None:
-            self.start(self.seconds_left)
+            self.start(self.deadline - time.monotonic())
         self.client.input(message)
         return self.wait()
 
@@ -91,7 +93,7 @@ class KernelLink:
         """End serve() in the kernel, and wait for it to finish."""
         if self.serving is None:
             return
-        self.client.input(json.dumps({"stop": None}))
+        self.client.input(wire.write("stop"))
         try:
             self._shell_reply(timeout=INTERRUPT_GRACE_SECONDS)
         finally:
@@ -99,14 +101,13 @@ class KernelLink:
 
     def close(self) -> None:
         self.client.stop_channels()
+        self.context.destroy(linger=0)
 
     def wait(self) -> str:
         """The agent's next message, within the time left; interrupts student code that runs over it."""
         interrupted_at = None
         while True:
-            start = time.monotonic()
             ready = dict(self.poller.poll(int(POLL_SECONDS * 1000)))
-            self.seconds_left -= time.monotonic() - start
             if self.client.stdin_channel.socket in ready:
                 prompt = self._prompt()
                 if prompt is not None:
@@ -123,7 +124,7 @@ class KernelLink:
             if not run_sync(self.km.is_alive)():
                 self.serving = None
                 raise KernelDied("the kernel died while a test was running the student's code")
-            if self.seconds_left <= 0 and interrupted_at is None:
+            if time.monotonic() > self.deadline and interrupted_at is None:
                 interrupted_at = time.monotonic()
                 run_sync(self.km.interrupt_kernel)()
             elif interrupted_at is not None and time.monotonic() - interrupted_at > INTERRUPT_GRACE_SECONDS:
@@ -152,63 +153,60 @@ class KernelLink:
 
     def _check_ready(self, prompt: str) -> None:
         try:
-            ready = json.loads(prompt)
-        except ValueError:
-            ready = None
-        if not isinstance(ready, dict) or "ready" not in ready:
+            ready = wire.parse(prompt, "agent")["kind"] == "ready"
+        except wire.WireError:
+            ready = False
+        if not ready:
             raise StudentCodeError("the grader's agent in the kernel did not start (input() was replaced?)")
 
 
-class StudentObject:
-    """Something of the student's that is not data (a function, an object): it stays in the
-    student's kernel, and using it here asks the kernel."""
+class StudentFunction:
+    """A function of the student's: it stays in the student's kernel, and calling it here calls it
+    there, with the arguments as plain data; what comes back is plain data too."""
 
-    __slots__ = ("_checker", "_number", "_type")
+    __slots__ = ("_checker", "_number", "_name")
 
-    def __init__(self, checker: "Checker", number: int, type_name: str) -> None:
-        self._checker, self._number, self._type = checker, number, type_name
+    def __init__(self, checker: "Checker", number: int, name: str) -> None:
+        self._checker, self._number, self._name = checker, number, name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._checker.call(self, args, kwargs)
 
-    def call_without(self, modules: Sequence[str], args: tuple, kwargs: dict) -> Any:
-        """Call it in the kernel under nnkit.grading.call_without (see there)."""
-        return self._checker.call(self, args, kwargs, without=modules)
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return self._checker.request("getattr", self, name=name)
-
-    def __getitem__(self, key: Any) -> Any:
-        return self._checker.request("getitem", self, key=wire.encode(key, self._checker))
-
-    def __len__(self) -> int:
-        length = self._checker.request("len", self)
-        if type(length) is not int:
-            raise TypeError("len() of the student's object is not an int")
-        return length
-
-    def __bool__(self) -> bool:
-        return self._checker.request("bool", self) is True
-
-    def __iter__(self):
-        iterator = self._checker.request("iter", self)
-        while True:
-            try:
-                yield self._checker.request("next", iterator)
-            except StopIteration:
-                return
+    @property
+    def __name__(self) -> str:
+        return self._name
 
     def __repr__(self) -> str:
-        return f"<{self._type} object of the student's code>"
+        return f"<function {self._name} of the student's code>"
+
+
+class Refused:
+    """A name of the student's notebook whose value is not plain data: using it says why."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"<not plain data: {self.reason}>"
+
+    def __getattr__(self, name: str) -> Any:
+        raise StudentCodeError(self.reason)
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise StudentCodeError(self.reason)
+
+    __call__ = __getitem__ = __iter__ = __len__ = __bool__ = __float__ = __int__ = __index__ = _refuse
+    __array__ = __add__ = __sub__ = __mul__ = __truediv__ = __matmul__ = __neg__ = _refuse
 
 
 class Checker(wire.Side):
     """Runs a notebook's test cells here, with the student's names brought over from the kernel."""
 
-    def __init__(self) -> None:
+    def __init__(self, answer_names: set[str]) -> None:
         self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+        self.answer_names = answer_names  # the only names ever taken from the student's notebook
         self.link: KernelLink | None = None
         self.callbacks: dict[int, Any] = {}
 
@@ -246,7 +244,7 @@ class Checker(wire.Side):
         cell.outputs = stream_outputs(stdout, stderr)
         if result is not None:
             cell.outputs.append(NotebookNode(output_type="execute_result", execution_count=execution_count,
-                                             data={"text/plain": repr(result)}, metadata={}))
+                                             data={"text/plain": wire.shortened(repr(result))}, metadata={}))
 
     def _end_after_error(self) -> None:
         try:
@@ -255,131 +253,187 @@ class Checker(wire.Side):
             self.link.serving = None
 
     def student_names(self, source: str) -> dict[str, Any]:
-        """The values of the names the cell uses that the student's notebook defines.
+        """The values of the names the cell reads that are the assignment's (answers, handed-out code).
 
-        Python's builtins are never taken from the student (a student's `float` or `len` would
-        decide the test), nor modules other than the ones the grader trusts.
+        Never Python's builtins or a dunder (a student's `float`, `len` or `__builtins__` would
+        decide the test), nor a test's own helper or data. A value that is not plain data becomes
+        a `Refused`, which says why wherever the test uses it.
         """
-        wanted = sorted(used_names(source) - set(dir(builtins)))
-        values = self.request_names(wanted)
-        return {name: value for name, value in values.items()
-                if not (isinstance(value, StudentObject) and value._type == "module")}
+        wanted = sorted(name for name in used_names(source) & self.answer_names - set(dir(builtins))
+                        if not name.startswith("__"))
+        if not wanted:
+            return {}
+        reply = self.exchange(wire.write("names", names=wanted))
+        if reply["kind"] == "raised":
+            raise student_error(reply)
+        if reply["kind"] != "values" or not set(reply["values"]) <= set(wanted):
+            raise StudentCodeError("the student's kernel answered with names the grader did not ask for")
+        values = {}
+        for name, data in reply["values"].items():
+            try:
+                values[name] = wire.read(data, self)
+            except wire.WireError as error:
+                values[name] = Refused(f"{name} is not plain data: {error}")
+        return values
 
-    # --- requests to the agent -------------------------------------------
+    # --- calls -----------------------------------------------------------
 
-    def request_names(self, names: list[str]) -> dict[str, Any]:
-        reply = self.exchange({"op": "names", "names": names})
-        return self.result(reply)
+    def call(self, function: StudentFunction, args: tuple, kwargs: dict) -> Any:
+        """Call the student's function in the kernel, under the rules of the test's call (nnkit.grading).
 
-    def request(self, op: str, target: StudentObject, **fields: Any) -> Any:
-        return self.result(self.exchange({"op": op, "ref": target._number, **fields}))
-
-    def call(self, target: StudentObject, args: tuple, kwargs: dict, without: Sequence[str] = ()) -> Any:
-        """Call the student's function in the kernel; arguments it changed there change here too."""
-        reply = self.exchange({"op": "call", "ref": target._number, "args": wire.encode(tuple(args), self),
-                               "kwargs": wire.encode(dict(kwargs), self), "without": list(without)})
-        if "error" in reply:
-            raise student_error(reply["error"])
-        if type(reply.get("printed")) is str:
+        Only the arguments the test says the call may change (`keep_changes`) are changed here too:
+        a test's own arrays never take numbers the student's code wrote into them.
+        """
+        rules = grading.current_call_rules()
+        send_back = [str(position) for position, value in enumerate(args) if _among(value, rules.keep_changes)]
+        send_back += [key for key, value in kwargs.items() if _among(value, rules.keep_changes)]
+        with unwatched():
+            request = wire.write("call", function=function._number, args=[self.encode(value) for value in args],
+                                 kwargs={key: self.encode(value) for key, value in kwargs.items()},
+                                 forbidden=list(rules.forbidden), send_back=send_back)
+            reply = self.exchange(request)
+            if reply["kind"] == "raised":
+                raise student_error(reply)
+            if reply["kind"] != "result":
+                raise StudentCodeError("the student's kernel answered out of turn")
             print(reply["printed"], end="")  # into the test cell's output, as in the student's kernel
-        for key, value in reply.get("changed", {}).items():
-            new = self.decode(value)
-            if key.isdigit() and int(key) < len(args):
-                wire.update_in_place(args[int(key)], new)
-            elif key in kwargs:
-                wire.update_in_place(kwargs[key], new)
-        result = reply.get("result")
-        if isinstance(result, dict) and set(result) == {"argument"} and type(result["argument"]) is int:
-            return args[result["argument"]]
-        return self.decode(result)
+            for key in send_back:
+                if key in reply["changed"]:
+                    original = args[int(key)] if key.isdigit() else kwargs[key]
+                    self.checked(wire.update_in_place, original, self.decode(reply["changed"][key]))
+            return self.decode(reply["value"])
 
-    def result(self, reply: dict) -> Any:
-        if "error" in reply:
-            raise student_error(reply["error"])
-        return self.decode(reply.get("result"))
+    def encode(self, value: Any) -> Any:
+        return self.checked(wire.encode, value, self)
 
     def decode(self, data: Any) -> Any:
+        return self.checked(wire.read, data, self)
+
+    @staticmethod
+    def checked(step: Any, *args: Any) -> Any:
+        """A wire step whose WireError is the student's code's fault: said as such in the test's output."""
         try:
-            return wire.read(data, self)
+            return step(*args)
         except wire.WireError as error:
             raise StudentCodeError(f"the student's code sent back something that is not plain data: {error}") from None
 
-    def exchange(self, message: dict) -> dict:
-        """Send a request; run the grader's functions the student's code calls meanwhile; return the reply."""
-        text = self.link.turn(json.dumps(message, allow_nan=False))
+    def exchange(self, text: str) -> dict:
+        """Send a message; run the grader's functions the student's code calls meanwhile; return the reply."""
+        reply = self.link.turn(text)
         while True:
-            try:
-                incoming = json.loads(text)
-            except (ValueError, RecursionError):
-                incoming = None
-            if not isinstance(incoming, dict):
-                raise StudentCodeError("the student's kernel answered with something that is not plain data")
-            if "callback" not in incoming:
-                return incoming
-            text = self.link.turn(self.run_callback(incoming))
+            message = self.checked(wire.parse, reply, "agent")
+            if message["kind"] != "callback":
+                return message
+            reply = self.link.turn(self.run_callback(message))
 
     def run_callback(self, request: dict) -> str:
         """Run the grader's function that the student's code called, on plain data; the reply as JSON."""
         try:
-            function = self.callbacks[request["callback"]]
-            args, kwargs = self.decode(request["args"]), self.decode(request["kwargs"])
-            if type(args) is not tuple or type(kwargs) is not dict:
-                raise StudentCodeError("a call needs a tuple of arguments and a dict of keywords")
-            return json.dumps({"result": wire.encode(function(*args, **kwargs), self)}, allow_nan=False)
+            function = self.callbacks[request["function"]]
+            args = [self.decode(item) for item in request["args"]]
+            kwargs = {key: self.decode(item) for key, item in request["kwargs"].items()}
+            return wire.write("returned", value=self.encode(function(*args, **kwargs)))
         except Exception as error:  # noqa: BLE001 (the test's function failed on the student's input: tell the student's code)
-            return json.dumps({"error": {"type": type(error).__name__, "builtin": type(error).__module__ == "builtins",
-                                         "message": str(error)[:2000]}})
+            return wire.write("raised", type=type(error).__name__, builtin=type(error).__module__ == "builtins",
+                              message=wire.shortened(str(error), 2000), traceback="")
 
-    # --- references (wire.Side) ------------------------------------------
+    # --- functions (wire.Side) -------------------------------------------
 
-    def reference(self, value: Any) -> dict:
-        """The grader's functions go to the student's code as callbacks; nothing else of the grader's goes."""
-        if isinstance(value, StudentObject):
-            return {"ref": value._number}
-        if callable(value):
+    def function_reference(self, value: Any) -> dict | None:
+        """The student's own functions go back as theirs; the test's functions go as callbacks."""
+        if isinstance(value, StudentFunction):
+            return {"yours": value._number}
+        if callable(value) and not isinstance(value, type):
             number = len(self.callbacks) + 1
             self.callbacks[number] = value
-            return {"callback": number}
-        raise wire.WireError(f"a {type(value).__name__} cannot be passed to the student's code")
-
-    def dereference(self, data: dict) -> Any:
-        """A student's object: the grader's own module when it is one, else a StudentObject."""
-        if type(data.get("ref")) is not int:
-            raise wire.WireError(f"unexpected reference {sorted(data)}")
-        trusted = trusted_module(data)
-        if trusted is not None:
-            return trusted
-        return StudentObject(self, data["ref"], str(data.get("type", "object"))[:100])
-
-
-def trusted_module(data: dict) -> Any:
-    """The grader's own copy of a module the student's name refers to (numpy, nnkit, ...), if it has one.
-
-    Only modules the grader has imported already, of packages it trusts: a student's name never
-    makes the grader import anything, nor run any function but the student's own (in the kernel).
-    """
-    name = data.get("module")
-    if type(name) is not str or name.split(".")[0] not in TRUSTED_PACKAGES:
+            return {"function": [number, str(getattr(value, "__name__", "function"))[:100]]}
         return None
-    return sys.modules.get(name)
+
+    def their_function(self, number: int, name: str) -> StudentFunction:
+        return StudentFunction(self, number, name)
 
 
-def student_error(info: Any) -> Exception:
-    """The exception the student's code raised, raised again here: Python's own types as themselves."""
-    info = info if isinstance(info, dict) else {}
-    name, message = str(info.get("type", "Exception"))[:100], str(info.get("message", ""))[:2000]
+def _among(value: Any, values: tuple) -> bool:
+    """Whether `value` is one of `values` (by identity)."""
+    return any(value is other for other in values)
+
+
+@contextmanager
+def unwatched():
+    """The grader's own work during a call, not watched by the test's call_without (which watches
+    this process: the student's code runs in the kernel, and is watched there)."""
+    watcher = sys.getprofile()
+    sys.setprofile(None)
+    try:
+        yield
+    finally:
+        sys.setprofile(watcher)
+
+
+def student_error(info: dict) -> Exception:
+    """The exception the student's code raised (a "raised" message), raised again here: Python's
+    own types as themselves."""
+    name, message = info["type"][:100], info["message"][:2000]
     if name == "StopIteration":
         return StopIteration()
     kind = getattr(builtins, name, None)
-    where = str(info.get("traceback", "")).strip()
+    where = info["traceback"].strip()
     if where and name != "AssertionError":
         message += "\n\nWhere it happened in your code (last lines of the traceback):\n" + where[-1500:]
-    if info.get("builtin") is True and isinstance(kind, type) and issubclass(kind, Exception):
+    if info["builtin"] and isinstance(kind, type) and issubclass(kind, Exception):
         try:
             return kind(message)
         except TypeError:
             pass
     return StudentCodeError(f"{name}: {message}")
+
+
+def assignment_names(cells: list[NotebookNode], is_test: Any) -> set[str]:
+    """The names the source notebook's cells other than its tests bind: what a test may take from
+    the student's notebook (the answers, and what the handed-out code defines)."""
+    names: set[str] = set()
+    for cell in cells:
+        if cell.cell_type == "code" and not is_test(cell):
+            names |= bound_names(cell.source)
+    return names
+
+
+def bound_names(source: str) -> set[str]:
+    """The names the code binds at module level (assignments, definitions, imports): not the
+    local names of its functions, lambdas and comprehensions."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    scope = _ModuleScope()
+    scope.visit(tree)
+    return scope.names
+
+
+class _ModuleScope(ast.NodeVisitor):
+    """Collects the names bound at module level, without entering inner scopes."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Store):
+            self.names.add(node.id)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+        self.names.add(node.name)  # its body is another scope
+
+    visit_AsyncFunctionDef = visit_ClassDef = visit_FunctionDef
+
+    def visit_Import(self, node: ast.Import | ast.ImportFrom) -> None:
+        self.names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+
+    visit_ImportFrom = visit_Import
+
+    def visit_Lambda(self, node: ast.AST) -> None:
+        pass  # another scope
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_Lambda
 
 
 def used_names(source: str) -> set[str]:

@@ -56,6 +56,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--unsafe", action="store_true", help="run student code without isolation")
     parser.add_argument("--workers", type=int, help="parallel workers (default: one per core)")
     parser.add_argument("--cell-timeout", type=int, default=60, help="seconds one cell may run (default 60)")
+    parser.add_argument("--submission-timeout", type=int, default=600,
+                        help="seconds one notebook may take in all, its cells together (default 600)")
     return parser.parse_args(argv)
 
 
@@ -86,7 +88,8 @@ def grade(args: argparse.Namespace) -> Path:
     record_assignment(course, args.assignment)
     submissions = course.submissions(args.assignment, args.students)
     start = time.perf_counter()
-    pool = LocalPool(worker.start_worker, (str(course.root), course.db_url, confined, args.cell_timeout),
+    pool = LocalPool(worker.start_worker,
+                     (str(course.root), course.db_url, confined, args.cell_timeout, args.submission_timeout),
                      args.workers)
     outcomes = grade_in_parallel(pool, course, args.assignment, submissions, notebooks)
     seconds = time.perf_counter() - start

@@ -6,11 +6,16 @@
     <course>/autograded/<student>/<assignment>/...             nbgrader's graded copies
     <course>/gradebook.db                                      the gradebook (or any SQLAlchemy URL)
 
-Submissions are only ever read here, never modified.
+Submissions are only ever read here, never modified, and nothing in them is followed: a symbolic
+link in a submission folder is reported, never read through (it could point at the solutions, the
+gradebook or /dev/zero). What nbgrader grades is a staged copy of the submission's notebooks
+(`stage`), made of regular files only.
 """
 
 import hashlib
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +23,11 @@ from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
 from classgrader.errors import GradingError
+
+# The largest notebook that is graded; a larger one is reported and scores zero.
+MAX_NOTEBOOK_BYTES = 20 * 2**20
+# Besides the notebooks, the one file of a submission that nbgrader reads (the hand-in time).
+TIMESTAMP = "timestamp.txt"
 
 
 @dataclass
@@ -75,19 +85,25 @@ class Course:
 
 
 def check_files(folder: Path, expected: list[str]) -> list[str]:
-    """What is wrong with a submission's notebooks: missing, misnamed, or not a notebook at all."""
-    problems = []
+    """What is wrong with a submission's files: links, and notebooks missing, misnamed, too large
+    or not notebooks at all."""
+    problems = [f"{link} is a symbolic link: it was not followed (only regular files are graded)"
+                for link in links(folder)]
     handed_in = sorted(path.stem for path in folder.glob("*.ipynb"))
     for name in expected:
-        path = folder / f"{name}.ipynb"
-        if not path.exists():
+        try:
+            text = read_regular_file(folder / f"{name}.ipynb").decode("utf-8")
+        except FileNotFoundError:
             others = [other for other in handed_in if other not in expected]
             hint = f" (found {', '.join(o + '.ipynb' for o in others)}: a wrong file name?)" if others else ""
             problems.append(f"{name}.ipynb is missing{hint}; it scores zero")
             continue
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(f"{name}.ipynb cannot be graded ({error}); it scores zero")
+            continue
         try:
-            notebook = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            notebook = json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as error:
             problems.append(f"{name}.ipynb is not valid JSON ({error}); it scores zero")
             continue
         if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
@@ -95,9 +111,67 @@ def check_files(folder: Path, expected: list[str]) -> list[str]:
     return problems
 
 
+def read_regular_file(path: Path, limit: int = MAX_NOTEBOOK_BYTES) -> bytes:
+    """The bytes of `path` if it is a regular file (not a link, a device or a pipe) of at most `limit` bytes.
+
+    Raises:
+        FileNotFoundError: there is no such file.
+        OSError: it is a link, not a regular file, or too large (the message says which).
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        if isinstance(error, FileNotFoundError):
+            raise
+        raise OSError(f"{path.name} is a symbolic link or cannot be opened") from None
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{path.name} is not a regular file")
+        if info.st_size > limit:
+            raise OSError(f"{path.name} is larger than {limit // 2**20} MB")
+        return handle.read(limit + 1)[:limit]
+
+
+def links(folder: Path) -> list[str]:
+    """The symbolic links in a submission folder, as paths relative to it (none is followed)."""
+    found = []
+    for parent, folders, names in os.walk(folder):  # os.walk does not enter linked folders
+        for name in folders + names:
+            path = Path(parent) / name
+            if path.is_symlink():
+                found.append(str(path.relative_to(folder)))
+    return sorted(found)
+
+
+def stage(submitted: Path, staged: Path) -> None:
+    """Copy what nbgrader grades of a submission (its notebooks and timestamp, regular files only)
+    into the empty folder `staged`; anything else in the submission is left out."""
+    staged.mkdir(parents=True, exist_ok=True)
+    for entry in os.scandir(submitted):
+        if entry.name.endswith(".ipynb") or entry.name == TIMESTAMP:
+            try:
+                (staged / entry.name).write_bytes(read_regular_file(submitted / entry.name))
+            except OSError:
+                pass  # a link, not a regular file or too large: reported by check_files; it scores zero
+
+
 def fingerprint(folder: Path) -> str:
-    """A hash of every file in a submission folder: it changes if the student hands in again."""
+    """A hash of every file in a submission folder: it changes if the student hands in again.
+
+    A link counts by where it points, never by what it points at.
+    """
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for parent, folders, names in sorted(os.walk(folder)):
+        for name in sorted(names + [f for f in folders if (Path(parent) / f).is_symlink()]):
+            path = Path(parent) / name
+            if path.is_symlink():
+                content = b"link to " + os.fsencode(os.readlink(path))
+            else:
+                try:
+                    content = read_regular_file(path)
+                except OSError as error:  # too large, or not a regular file: its size and time stand for it
+                    info = path.lstat()
+                    content = f"{error} {info.st_size} {info.st_mtime_ns}".encode()
+            digest.update(os.fsencode(path.relative_to(folder)) + b"\0" + content + b"\0")
     return digest.hexdigest()

@@ -12,9 +12,17 @@ and the report says why), a new kernel is started, the cells before it are run a
 rebuild the state (their outputs are kept from the first run), and grading continues with the
 next cell. After MAX_DEATHS new kernels the notebook is given up: the cells after the last death
 are not run (their tests fail, saying why), and what was graded before keeps its points.
+
+A notebook also has a time budget of its own (`submission_timeout`, replays included): each cell
+may take its timeout but no more than what is left of the budget, and once it is used up the
+cells after are not run, so that one submission cannot hold a worker for the whole night.
 """
 
 import copy
+import time
+from pathlib import Path
+
+import nbformat
 
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -22,8 +30,9 @@ from nbformat import NotebookNode
 from nbgrader.api import Gradebook
 from nbgrader.converters import Autograde
 from nbgrader.preprocessors import Execute
+from traitlets import Integer, Unicode
 
-from classgrader.checker import Checker
+from classgrader.checker import Checker, assignment_names
 
 MAX_DEATHS = 3
 
@@ -43,6 +52,18 @@ def not_run_output() -> NotebookNode:
     )
 
 
+def out_of_time_output(seconds: int) -> NotebookNode:
+    return NotebookNode(
+        output_type="error", ename="OutOfTimeError", evalue=f"not run: the notebook used up its {seconds} s",
+        traceback=[f"OutOfTimeError: grading this notebook took its whole time budget of {seconds} s; "
+                   "the cells from here on were not run"],
+    )
+
+
+class OutOfTime(Exception):
+    """The notebook used up its time budget before this cell."""
+
+
 def test_cells(resources: dict) -> dict[str, str]:
     """The notebook's autograded test cells in the gradebook: grade id -> source (with hidden tests)."""
     meta = resources["nbgrader"]
@@ -59,20 +80,39 @@ def is_test_cell(cell, tests: dict[str, str]) -> bool:
     return cell.cell_type == "code" and grade_id in tests and cell.source == tests[grade_id]
 
 
+def answer_names(source_root: str, resources: dict, tests: dict[str, str]) -> set[str]:
+    """The names the instructor's source notebook binds outside its test cells (see checker)."""
+    meta = resources["nbgrader"]
+    source = Path(source_root) / meta["assignment"] / f"{meta['notebook']}.ipynb"
+    cells = nbformat.read(source, as_version=4).cells
+    return assignment_names(cells, lambda cell: is_test_cell(cell, tests))
+
+
 class ResilientExecute(Execute):
-    """nbgrader's Execute, except that test cells run in the grader and a dying kernel is replaced."""
+    """nbgrader's Execute, except that test cells run in the grader, a dying kernel is replaced,
+    and the notebook has a time budget."""
+
+    submission_timeout = Integer(600, help="Seconds a whole notebook may take to grade, replays included.").tag(
+        config=True)
+    source_root = Unicode(help="The folder of the assignments' source notebooks (the instructor's solutions/).").tag(
+        config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         NotebookClient.__init__(self, nb, km)  # as nbconvert's ExecutePreprocessor.preprocess does
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
         self._tests = test_cells(resources)
-        self._checker = Checker()
+        self._checker = Checker(answer_names(self.source_root, resources, self._tests))
+        self._cell_timeout = self.timeout or 600
+        self._deadline = time.monotonic() + self.submission_timeout
         died_in: list[int] = []
         try:
             while True:
                 try:
                     self._run_all(resources, died_in)
+                    break
+                except OutOfTime:
+                    self._give_up_after(self._running - 1, out_of_time_output(self.submission_timeout))
                     break
                 except (DeadKernelError, CellTimeoutError):  # a kernel that stops answering is as good as dead
                     died_in.append(self._running)
@@ -82,6 +122,7 @@ class ResilientExecute(Execute):
                         break
         finally:
             self._checker.disconnect()
+            self.timeout = self._cell_timeout
         self.set_widgets_metadata()
         return self.nb, self.resources
 
@@ -96,20 +137,28 @@ class ResilientExecute(Execute):
                 if index in died_in:
                     continue
                 self._running = index
+                self.timeout = self._time_for_a_cell()
                 if is_test_cell(cell, self._tests):
                     if index > replay_until:  # a test changes nothing in the kernel: no replay
-                        self._checker.run_cell(cell, self.timeout or 600, self.code_cells_executed + 1)
+                        self._checker.run_cell(cell, self.timeout, self.code_cells_executed + 1)
                         self.code_cells_executed += 1
                 elif index < replay_until:
                     self._replay(cell, resources, index)
                 else:
                     self.preprocess_cell(cell, resources, index)
 
-    def _give_up_after(self, index: int) -> None:
-        """Stop grading after cell `index`: the tests after it fail, saying they were not run."""
+    def _time_for_a_cell(self) -> int:
+        """The cell's timeout, or what is left of the notebook's budget if that is less."""
+        left = self._deadline - time.monotonic()
+        if left < 1:
+            raise OutOfTime
+        return int(min(self._cell_timeout, left))
+
+    def _give_up_after(self, index: int, reason: NotebookNode | None = None) -> None:
+        """Stop grading after cell `index`: the tests after it fail, saying why they were not run."""
         for cell in self.nb.cells[index + 1:]:
             if is_test_cell(cell, self._tests):
-                cell.outputs = [not_run_output()]
+                cell.outputs = [reason or not_run_output()]
 
     def _replay(self, cell, resources, index: int) -> None:
         """Run a cell again for its effect on the kernel's state; keep what the first run showed."""

@@ -4,10 +4,12 @@ nbgrader runs a submission by starting a Jupyter kernel and sending it the cells
 is started inside bubblewrap (`bwrap`), so that the student's code:
 
 - sees only the system (/usr, /etc), the Python installation, nnkit's and classgrader's source,
-  read-only, and
-  its own working folder (the submission's copy in autograded/), read-write; not solutions/, the
-  gradebook, other students' submissions or the instructor's home;
-- writes only there and in a private /tmp that vanishes with the kernel;
+  read-only; not solutions/, the gradebook, other students' submissions or the instructor's home;
+- works in a folder of its own, WORKDIR, a small private file system in memory that vanishes with
+  the kernel: nothing the student's code writes there (a file, a symbolic link) is ever seen,
+  read or followed by the grader. The assignment's data files (the notebook folder's files that
+  are not notebooks) are shown in it read-only;
+- writes only there and in a private /tmp of a limited size that vanishes with the kernel;
 - has no network (a new network namespace: the kernel talks to nbgrader over Unix sockets in a
   folder of its own, not over TCP);
 - runs as an unprivileged user (`setpriv`, when grading as root; a user namespace otherwise),
@@ -38,6 +40,8 @@ SANDBOX_GID = 65534
 TOOLS = ("bwrap", "setpriv", "prlimit")
 # Top-level system folders the kernel may read; on merged-/usr systems some are symbolic links.
 SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
+# The kernel's working folder, inside the sandbox only.
+WORKDIR = "/home/student"
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,10 @@ class Limits:
     processes: int = 256
     file_mb: int = 100
     cpu_seconds: int = 600
+    # The in-memory file systems: the working folder, /tmp and /dev/shm (they count as the machine's memory).
+    workdir_mb: int = 256
+    tmp_mb: int = 256
+    shm_mb: int = 64
 
 
 def readable_paths() -> list[Path]:
@@ -108,25 +116,43 @@ def _become_nobody() -> list[str]:
     return ["setpriv", f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_GID}", "--clear-groups", "--no-new-privs"]
 
 
-def confine(command: list[str], workdir: Path, socket_dir: Path, limits: Limits = Limits()) -> list[str]:
-    """The command line that runs `command` confined, in `workdir`, talking through `socket_dir`.
+def data_files(folder: Path) -> list[tuple[Path, str]]:
+    """(path, path relative to `folder`) of the regular files under `folder` that are not notebooks.
+
+    Symbolic links are not followed, nor shown.
+    """
+    found = []
+    for parent, folders, names in os.walk(folder):  # os.walk does not enter linked folders
+        for name in names:
+            path = Path(parent) / name
+            if path.suffix != ".ipynb" and not path.is_symlink() and path.is_file():
+                found.append((path, str(path.relative_to(folder))))
+    return sorted(found)
+
+
+def confine(command: list[str], socket_dir: Path, limits: Limits = Limits(),
+            files: list[tuple[Path, str]] = ()) -> list[str]:
+    """The command line that runs `command` confined, in WORKDIR, talking through `socket_dir`.
 
     Args:
         command: the program and its arguments (for a kernel: python -m ipykernel_launcher -f ...).
-        workdir: the one folder the program may write to (besides a private /tmp); its working folder.
         socket_dir: the folder of the kernel's connection file and Unix sockets.
-        limits: memory, processes, file size and CPU time.
+        limits: memory, processes, file size, CPU time and the sizes of the in-memory folders.
+        files: (path, name) of files to show read-only in WORKDIR under that name.
     """
     namespaces = ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
     if os.geteuid() != 0:
         namespaces += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID)]
     # Mounts apply in order: the private /tmp first, so that folders under /tmp bound later show through.
     mounts = _system_mounts() + ["--proc", "/proc", "--dev", "/dev"]
-    mounts += ["--perms", "1777", "--tmpfs", "/tmp", "--perms", "1777", "--tmpfs", "/dev/shm"]
+    mounts += ["--perms", "1777", "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp"]
+    mounts += ["--perms", "1777", "--size", str(limits.shm_mb * 2**20), "--tmpfs", "/dev/shm"]
     for path in readable_paths():
         mounts += _open_parents(path) + ["--ro-bind", str(path), str(path)]
-    for path in (socket_dir, workdir):
-        mounts += _open_parents(path) + ["--bind", str(path), str(path)]
+    mounts += _open_parents(socket_dir) + ["--bind", str(socket_dir), str(socket_dir)]
+    mounts += ["--perms", "0777", "--size", str(limits.workdir_mb * 2**20), "--tmpfs", WORKDIR]
+    for path, name in files:
+        mounts += ["--ro-bind", str(path), f"{WORKDIR}/{name}"]
     rlimits = [
         "prlimit",
         f"--as={limits.memory_mb * 1024 * 1024}",
@@ -137,7 +163,7 @@ def confine(command: list[str], workdir: Path, socket_dir: Path, limits: Limits 
     ]
     return [
         "bwrap", *namespaces, *mounts, *_environment(),
-        "--die-with-parent", "--new-session", "--chdir", str(workdir), "--",
+        "--die-with-parent", "--new-session", "--chdir", WORKDIR, "--",
         *_become_nobody(), *rlimits, *command,
     ]
 
@@ -159,7 +185,7 @@ def missing_isolation() -> str | None:
     with tempfile.TemporaryDirectory(prefix="sandbox-check-") as scratch:
         folder = Path(scratch)
         hand_over(folder)
-        probe = confine([sys.executable, "-c", "import nnkit, numpy"], workdir=folder, socket_dir=folder)
+        probe = confine([sys.executable, "-c", "import nnkit, numpy"], socket_dir=folder)
         try:
             result = subprocess.run(probe, capture_output=True, text=True, timeout=120)
         except subprocess.TimeoutExpired:
@@ -181,13 +207,16 @@ class ConfinedKernelManager(AsyncKernelManager):
     """A Jupyter kernel manager whose kernels run confined (see `confine`).
 
     The kernel's connection file and sockets live in a private folder that only the sandbox
-    user and root can enter; the kernel's working folder is the notebook's folder.
+    user and root can enter; the kernel works in WORKDIR, where the notebook folder's data files
+    are shown read-only.
     """
 
     memory_mb = Integer(Limits.memory_mb, help="Address space of a kernel, in MB.").tag(config=True)
     processes = Integer(Limits.processes, help="Processes the sandbox user may run.").tag(config=True)
     file_mb = Integer(Limits.file_mb, help="Largest file a kernel may write, in MB.").tag(config=True)
     cpu_seconds = Integer(Limits.cpu_seconds, help="CPU time of a kernel, in seconds.").tag(config=True)
+    workdir_mb = Integer(Limits.workdir_mb, help="Size of the kernel's working folder, in MB.").tag(config=True)
+    tmp_mb = Integer(Limits.tmp_mb, help="Size of the kernel's /tmp, in MB.").tag(config=True)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -198,18 +227,18 @@ class ConfinedKernelManager(AsyncKernelManager):
 
     @property
     def limits(self) -> Limits:
-        return Limits(self.memory_mb, self.processes, self.file_mb, self.cpu_seconds)
+        return Limits(self.memory_mb, self.processes, self.file_mb, self.cpu_seconds, self.workdir_mb, self.tmp_mb)
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         # Called after the connection file is written, just before the kernel starts.
         command = super().format_kernel_cmd(extra_arguments)
         # A signal would reach bwrap, not the kernel inside: interrupt (after a cell's timeout) by message.
         self.kernel_spec.interrupt_mode = "message"
-        workdir = Path(self._launch_args.get("cwd") or os.getcwd()).resolve()
+        notebook_folder = Path(self._launch_args.get("cwd") or os.getcwd())
         if os.geteuid() == 0:
             os.chown(self.connection_file, SANDBOX_UID, SANDBOX_GID)
-        hand_over(self._socket_dir, workdir)
-        return confine(command, workdir=workdir, socket_dir=self._socket_dir, limits=self.limits)
+        hand_over(self._socket_dir)
+        return confine(command, socket_dir=self._socket_dir, limits=self.limits, files=data_files(notebook_folder))
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)

@@ -3,6 +3,10 @@
 A worker process is started once (`start_worker`) and then grades one student after another
 (`grade_submission`), so nbgrader is imported once per worker, not once per student. Each
 submission still gets its own kernel, confined when isolation is on.
+
+nbgrader grades a staged copy of the submission (`course.stage`: its notebooks and timestamp,
+regular files only) instead of submitted/ itself, so that nothing else a student handed in (a
+symbolic link, a device, a huge file) is ever read or copied into autograded/ and feedback/.
 """
 
 import ctypes
@@ -11,6 +15,7 @@ import logging
 import os
 import shutil
 import signal
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,7 +24,7 @@ import nbformat
 from nbgrader.apps.api import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
-from classgrader.course import Course, fingerprint
+from classgrader.course import Course, fingerprint, stage
 from classgrader.execute import autograde_steps
 from classgrader.feedback import FeedbackExporter
 
@@ -32,6 +37,7 @@ CUT_SHORT = {
     "DeadKernelError": "the kernel died (the code crashed or exited the kernel); the other cells were graded",
     "MemoryError": "the code ran out of memory",
     "NotRunError": "the kernel died too often: the cells after its last death were not run",
+    "OutOfTimeError": "the submission used up its time budget: the cells after that were not run",
 }
 
 # Errors that stop nbgrader grading a submission at all.
@@ -68,13 +74,15 @@ def silence_output() -> None:
     os.dup2(devnull, 2)
 
 
-def start_worker(root: str, db_url: str, confined: bool, cell_timeout: int) -> None:
+def start_worker(root: str, db_url: str, confined: bool, cell_timeout: int, submission_timeout: int) -> None:
     """Set up nbgrader once in this worker process (the pool's initializer)."""
     global _api
     die_with_parent()
     silence_output()
     config = Course(Path(root), db_url).config()
     config.Execute.timeout = cell_timeout
+    config.ResilientExecute.submission_timeout = submission_timeout
+    config.ResilientExecute.source_root = str(Path(root) / config.CourseDirectory.get("source_directory", "source"))
     config.Autograde.autograde_preprocessors = autograde_steps()
     config.GenerateFeedback.exporter_class = FeedbackExporter
     if confined:
@@ -98,8 +106,16 @@ def grade_submission(assignment: str, student: str, notebooks: list[str]) -> Out
 
 
 def autograde(assignment: str, student: str, notebooks: list[str], start: float) -> Outcome:
-    """nbgrader's autograde and feedback for one student, and the record that it finished."""
-    result = _api.autograde(assignment, student, force=False, create=True)
+    """nbgrader's autograde (of the staged submission) and feedback for one student, and the
+    record that it finished."""
+    submitted = Path(_api.coursedir.format_path("submitted", student, assignment))
+    with tempfile.TemporaryDirectory(prefix="classgrader-staged-") as staged:
+        stage(submitted, Path(staged) / student / assignment)
+        _api.coursedir.submitted_directory = staged  # an absolute path: nbgrader reads the submission there
+        try:
+            result = _api.autograde(assignment, student, force=False, create=True)
+        finally:
+            _api.coursedir.submitted_directory = "submitted"
     outcome = Outcome(student, bool(result["success"]), 0.0)
     if outcome.graded:
         feedback = _api.generate_feedback(assignment, student)
@@ -111,7 +127,6 @@ def autograde(assignment: str, student: str, notebooks: list[str], start: float)
     for name in notebooks:
         outcome.problems += cut_short(folder / f"{name}.ipynb")
     outcome.seconds = time.perf_counter() - start
-    submitted = Path(_api.coursedir.format_path("submitted", student, assignment))
     record_finished(folder, outcome, fingerprint(submitted))
     return outcome
 

@@ -27,7 +27,10 @@ named in the message.
 import hashlib
 import sys
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from types import CodeType
@@ -371,26 +374,68 @@ def fixed_rng(label: str) -> np.random.Generator:
 # ---------------------------------------------------------------------------
 
 
-def call_quietly(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+@dataclass(frozen=True)
+class CallRules:
+    """What a test allows the student's function it is calling right now.
+
+    Attributes:
+        forbidden: the nnkit modules the call may not run ("nnkit" for all of it).
+        keep_changes: the arguments whose changes in place the test sees after the
+            call (a network that a training function trains, or an argument the
+            test checks was left as it was); by identity.
+
+    Code that runs the student's function somewhere else (a grader that calls it
+    in another process) reads them with ``current_call_rules()``.
+    """
+
+    forbidden: tuple[str, ...] = ()
+    keep_changes: tuple[Any, ...] = ()
+
+
+_CALL_RULES: ContextVar[CallRules] = ContextVar("call_rules", default=CallRules())
+
+
+def current_call_rules() -> CallRules:
+    """The rules of the innermost ``call_quietly`` / ``call_without`` running now."""
+    return _CALL_RULES.get()
+
+
+@contextmanager
+def _rules(forbidden: Sequence[str] = (), keep_changes: Sequence[Any] = ()) -> Iterator[None]:
+    """Add to the current call rules while a call runs."""
+    outer = _CALL_RULES.get()
+    token = _CALL_RULES.set(CallRules(tuple(dict.fromkeys((*outer.forbidden, *forbidden))),
+                                      (*outer.keep_changes, *keep_changes)))
+    try:
+        yield
+    finally:
+        _CALL_RULES.reset(token)
+
+
+def call_quietly(func: Callable[..., Any], *args: Any, keep_changes: Sequence[Any] = (), **kwargs: Any) -> Any:
     """Call ``func(*args, **kwargs)`` with warnings silenced.
 
     nbgrader gives zero to a test cell that writes to stderr, so a harmless
     warning (say an overflow in exp) must not cost a correct answer its points.
+
+    Args:
+        keep_changes: the arguments whose changes in place the test looks at (see ``CallRules``).
     """
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
+    with warnings.catch_warnings(), np.errstate(all="ignore"), _rules(keep_changes=keep_changes):
         warnings.simplefilter("ignore")
         return func(*args, **kwargs)
 
 
-def call_without_nnkit(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def call_without_nnkit(func: Callable[..., Any], *args: Any, keep_changes: Sequence[Any] = (), **kwargs: Any) -> Any:
     """Call ``func(*args, **kwargs)`` and fail if it runs any of nnkit's own code.
 
     Same as ``call_without(["nnkit"], func, *args, **kwargs)``.
     """
-    return call_without(("nnkit",), func, *args, **kwargs)
+    return call_without(("nnkit",), func, *args, keep_changes=keep_changes, **kwargs)
 
 
-def call_without(modules: Sequence[str], func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def call_without(modules: Sequence[str], func: Callable[..., Any], *args: Any, keep_changes: Sequence[Any] = (),
+                 **kwargs: Any) -> Any:
     """Call ``func(*args, **kwargs)`` and fail if it runs code of the given nnkit modules.
 
     Every function call made while ``func`` runs is watched (``sys.setprofile``);
@@ -398,9 +443,9 @@ def call_without(modules: Sequence[str], func: Callable[..., Any], *args: Any, *
     it was imported or renamed. ``"nnkit"`` stands for all of nnkit (except this
     module); ``["nnkit.optim", "nnkit.training"]`` forbids only those two.
 
-    When the grader runs the student's code in another process (``func`` is then
-    the grader's stand-in for it, with a ``call_without`` method), the watching is
-    done there.
+    Args:
+        keep_changes: the arguments whose changes in place the test looks at, e.g.
+            the network a training function trains (see ``CallRules``).
 
     Returns:
         what ``func`` returned.
@@ -408,9 +453,6 @@ def call_without(modules: Sequence[str], func: Callable[..., Any], *args: Any, *
     Raises:
         AssertionError: "implement it yourself with numpy, don't call nnkit.X".
     """
-    elsewhere = getattr(type(func), "call_without", None)
-    if elsewhere is not None:
-        return elsewhere(func, tuple(modules), args, kwargs)
     entered: list[str] = []
 
     def watch(frame: Any, event: str, arg: Any) -> None:
@@ -422,7 +464,8 @@ def call_without(modules: Sequence[str], func: Callable[..., Any], *args: Any, *
     previous = sys.getprofile()
     sys.setprofile(watch)
     try:
-        result = call_quietly(func, *args, **kwargs)
+        with _rules(forbidden=modules):
+            result = call_quietly(func, *args, keep_changes=keep_changes, **kwargs)
     finally:
         still_watching = sys.getprofile() is watch
         sys.setprofile(previous)

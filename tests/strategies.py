@@ -31,7 +31,9 @@ def matrices(draw, elements=moderate_floats) -> np.ndarray:
 wire_scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20),
     st.complex_numbers(allow_nan=False), st.builds(np.float64, st.floats(allow_nan=False)),
-    hnp.arrays(hnp.scalar_dtypes(), hnp.array_shapes(min_dims=0, max_dims=3, max_side=4)),
+    hnp.arrays(st.one_of(hnp.boolean_dtypes(), hnp.integer_dtypes(), hnp.unsigned_integer_dtypes(),
+                         hnp.floating_dtypes(), hnp.complex_number_dtypes()),
+               hnp.array_shapes(min_dims=0, max_dims=3, max_side=4)),
 )
 wire_values = st.recursive(
     wire_scalars,

@@ -323,14 +323,24 @@ def test_call_without_forbids_only_the_modules_it_is_given():
     assert grading.call_without(["nnkit.optim"], net.num_params) == net.num_params()  # the network is allowed
 
 
-def test_call_without_leaves_the_watching_to_a_stand_in_that_offers_it():
-    """make grade's stand-in for a student's function (which runs in the student's kernel) watches there."""
+def test_the_rules_of_the_call_running_now_can_be_read_while_it_runs():
+    """A grader that runs the student's function elsewhere reads what the test allows it."""
+    net, rng = object(), object()
+    seen = []
 
-    class StandIn:
-        def call_without(self, modules, args, kwargs):
-            return ("watched elsewhere", modules, args, kwargs)
+    def student(*args, **kwargs):
+        seen.append(grading.current_call_rules())
 
-    assert grading.call_without_nnkit(StandIn(), 1, b=2) == ("watched elsewhere", ("nnkit",), (1,), {"b": 2})
+    grading.call_without(["nnkit.optim"], student, net, rng, keep_changes=[net])
+    grading.call_quietly(grading.call_without_nnkit, student, rng, keep_changes=[rng])
+    student()
+    assert seen[0] == grading.CallRules(forbidden=("nnkit.optim",), keep_changes=(net,))
+    assert seen[1].forbidden == ("nnkit",) and seen[1].keep_changes == (rng,)
+    assert seen[2] == grading.CallRules() == grading.current_call_rules(), "the rules end with the call"
+
+
+def test_keep_changes_is_not_passed_to_the_function():
+    assert grading.call_without_nnkit(lambda *args, **kwargs: (args, kwargs), 1, keep_changes=[1], b=2) == ((1,), {"b": 2})
 
 
 def test_call_quietly_silences_warnings():

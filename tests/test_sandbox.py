@@ -1,9 +1,10 @@
 """The confined kernel: what a submission's code can and cannot do while it is graded.
 
 A notebook of probes runs through nbclient with ConfinedKernelManager, exactly as nbgrader runs a
-submission, and each probe's outcome is checked: it works in its own folder and sees nnkit, but
-cannot read the course's other files, write elsewhere, reach a server on the grader's machine,
-see the grader's environment, or go beyond its memory and process limits.
+submission, and each probe's outcome is checked: it works in a folder of its own (in memory, gone
+with the kernel) and sees nnkit and the assignment's data files, but cannot read the course's
+other files, leave anything in the notebook's folder (a file, a symbolic link), reach a server on
+the grader's machine, see the grader's environment, or go beyond its memory, disk and process limits.
 """
 
 import os
@@ -16,7 +17,7 @@ import pytest
 from nbclient import NotebookClient
 from traitlets.config import Config
 
-from classgrader.sandbox import SANDBOX_UID, ConfinedKernelManager, confine, readable_paths
+from classgrader.sandbox import SANDBOX_UID, WORKDIR, ConfinedKernelManager, confine, readable_paths
 from tests.notebooks import REPO
 
 PROBES = {
@@ -26,6 +27,11 @@ PROBES = {
     "solutions": f"open({str(REPO / 'nbgrader_config.py')!r}).read()",
     "home": "import os\nprint(os.listdir(os.path.expanduser('~root')))",
     "write_here": "open('answer.txt', 'w').write('mine')\nprint(open('answer.txt').read())",
+    "link_here": f"import os\nos.symlink({str(REPO / 'solutions')!r}, 'solutions_link')\nprint(os.path.islink('solutions_link'))",
+    "data_file": "print(open('data.txt').read())\nopen('data.txt', 'w').write('changed')",
+    "fill_tmp": ("written = 0\ntry:\n    for i in range(4):\n        with open(f'/tmp/fill{i}', 'wb') as f:\n"
+                 "            f.write(bytes(90 * 2**20))\n        written += 90\n"
+                 "finally:\n    print(written)"),
     "write_elsewhere": f"open({str(REPO / 'planted.txt')!r}, 'w').write('x')",
     "network": "import socket\nsocket.create_connection(('127.0.0.1', GRADER_PORT), timeout=3)",
     "environment": "import os\nprint(os.environ.get('GRADER_SECRET', 'absent'))",
@@ -54,6 +60,7 @@ def outcomes(isolation, host_server, tmp_path_factory):
     """Run every probe in one confined kernel; {probe: (output text, error name)}."""
     port, _ = host_server
     workdir = tmp_path_factory.mktemp("submission")
+    (workdir / "data.txt").write_text("shipped with the assignment")
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell(f"GRADER_PORT = {port}")]
     notebook.cells += [nbformat.v4.new_code_cell(code) for code in PROBES.values()]
@@ -77,12 +84,26 @@ def outcomes(isolation, host_server, tmp_path_factory):
 def test_works_in_its_own_folder_with_nnkit(outcomes):
     results, workdir = outcomes
     uid, cwd = results["who"][0].split()
-    assert cwd == str(workdir.resolve())
+    assert cwd == WORKDIR
     if os.geteuid() == 0:
         assert int(uid) == SANDBOX_UID, "the kernel must run as the unprivileged user, not as root"
     assert results["nnkit"] == ("13", None)
     assert results["write_here"] == ("mine", None)
-    assert (workdir / "answer.txt").read_text() == "mine"
+    assert results["data_file"][0] == "shipped with the assignment" and results["data_file"][1] in {
+        "OSError", "PermissionError"}, "the assignment's data files are shown read-only"
+
+
+def test_leaves_nothing_in_the_notebooks_folder(outcomes):
+    """What the student's code writes (a file, a link to solutions/) is never where the grader reads."""
+    results, workdir = outcomes
+    assert results["link_here"] == ("True", None)
+    assert sorted(path.name for path in workdir.iterdir()) == ["data.txt"]
+    assert (workdir / "data.txt").read_text() == "shipped with the assignment"
+
+
+def test_the_private_folders_have_a_size_limit(outcomes):
+    results, _ = outcomes
+    assert results["fill_tmp"][1] == "OSError" and int(results["fill_tmp"][0]) < 300
 
 
 def test_cannot_read_the_course_or_the_instructor_home(outcomes):
@@ -124,7 +145,7 @@ def test_nothing_is_left_running_after_the_kernel(outcomes):
 
 
 def test_the_command_line_reads_as_documented(tmp_path):
-    command = confine(["python", "-c", "pass"], workdir=tmp_path, socket_dir=tmp_path)
+    command = confine(["python", "-c", "pass"], socket_dir=tmp_path)
     assert command[0] == "bwrap" and "--unshare-net" in command and "--die-with-parent" in command
     assert command[-3:] == ["python", "-c", "pass"]
     bound = {command[i + 1] for i, word in enumerate(command) if word in ("--bind", "--ro-bind")}
