@@ -15,7 +15,9 @@ notebook is made publishable (`Redactor`):
   scripts do not run; output metadata keeps only a picture's size and alt text. The page also
   carries a Content-Security-Policy that allows no script, no request, and only its own styles;
 - limits: a text (a cell's source, an output) is cut to TEXT_LIMIT characters and a whole page to
-  PAGE_TEXT_LIMIT, pictures likewise, each cut said in a line. Every step is linear in its input.
+  PAGE_TEXT_LIMIT; HTML and markdown, whose rendering costs more (nh3 is slower on deep nesting,
+  mistune is pure Python), to MARKUP_LIMIT and PAGE_MARKUP_LIMIT; pictures likewise. Each cut is
+  said in a line. The worst a hostile notebook can do costs seconds, not hours.
 
 And made for many students, as before: the templates are compiled once per worker process, and
 there is no BeautifulSoup pass after rendering (pictures get their alt text as they are made).
@@ -45,8 +47,10 @@ from traitlets import default
 
 MISSING_ALT = "No description has been provided for this image"  # HTMLExporter's own placeholder
 
-TEXT_LIMIT = 100_000  # characters of one cell's source or one output's text
-PAGE_TEXT_LIMIT = 1_000_000  # characters of all the sources and texts of one page
+TEXT_LIMIT = 100_000  # characters of one code cell's source or one output's text
+PAGE_TEXT_LIMIT = 1_000_000  # characters of all of them on one page
+MARKUP_LIMIT = 50_000  # characters of one output's HTML or markdown, or of one markdown cell
+PAGE_MARKUP_LIMIT = 300_000  # characters of all of them on one page (a pandas table is some 25,000)
 PICTURE_LIMIT = 2_000_000  # characters of one picture (base64 or SVG): a large figure is some 200,000
 PAGE_PICTURE_LIMIT = 10_000_000  # characters of all the pictures of one page
 MESSAGE_LIMIT = 3_000  # characters of a test's error message
@@ -91,6 +95,7 @@ IMAGE_TAG = re.compile(r"<img\b[^<>]*>")
 SHOWN_MIMETYPES = ["text/html", "text/markdown", "image/svg+xml", "text/latex", "image/png", "image/jpeg",
                    "text/plain"]
 PICTURES = {"image/png", "image/jpeg", "image/svg+xml"}
+MARKUP = {"text/html", "text/markdown"}
 # nbgrader's own files that nbgrader's release_feedback reads next to the pages.
 EXCHANGE_FILES = {"timestamp.txt", "submission_secret.txt"}
 
@@ -215,6 +220,7 @@ class Redactor:
     def __init__(self, nb: NotebookNode) -> None:
         self.nb = nb
         self.texts = Allowance(PAGE_TEXT_LIMIT, TEXT_LIMIT)
+        self.markup = Allowance(PAGE_MARKUP_LIMIT, MARKUP_LIMIT)
         self.pictures = Allowance(PAGE_PICTURE_LIMIT, PICTURE_LIMIT)
         self.hidden_lines = hidden_lines_of_test_cells(nb)
 
@@ -235,21 +241,22 @@ class Redactor:
             safe.id = cell.id
         source = text_of(cell.get("source"))
         if safe.cell_type == "code":
-            safe.source = self.source(visible_test_source(source) if is_test_cell(cell) else source, "\n# ")
+            source = visible_test_source(source) if is_test_cell(cell) else source
+            safe.source = self.source(source, self.texts, "\n# ")
             safe.execution_count = count_or_none(cell.get("execution_count"))
             safe.outputs = self.outputs(cell)
         elif safe.cell_type == "markdown":
-            safe.source = self.source(source, "\n\n")
+            safe.source = self.source(source, self.markup, "\n\n")
             safe.attachments = self.attachments(cell.get("attachments"))
         elif safe.cell_type == "raw" and cell.get("metadata", {}).get("raw_mimetype", "") in ("", "text/html"):
-            safe.source = clean_html(self.source(source, "\n<p>"))  # shown as HTML, as nbconvert does
+            safe.source = clean_html(self.source(source, self.markup, "\n<p>"))  # shown as HTML, as nbconvert does
         else:
             return None
         return safe
 
-    def source(self, source: str, before_note: str) -> str:
+    def source(self, source: str, allowance: Allowance, before_note: str) -> str:
         """A cell's source without hidden lines, cut to what the page may still show, and a note if it was."""
-        shown, cut = self.texts.take(without_hidden_lines(source))
+        shown, cut = allowance.take(without_hidden_lines(source))
         return shown + (before_note + cut_note(cut) if cut else "")
 
     def attachments(self, attachments: Any) -> dict:
@@ -280,9 +287,13 @@ class Redactor:
         return [NotebookNode(output_type="stream", name=name, text=text)] + cut_outputs(cut)
 
     def display(self, output: NotebookNode) -> list[NotebookNode]:
-        """A display or result: the one representation the page shows, its text cut, its HTML clean."""
+        """A display or result: the one representation the page shows, its text cut, its HTML clean.
+
+        HTML or markdown once the page has shown all it may of them: the plain text instead, if any.
+        """
         data = output.get("data", {})
-        mime = next((mime for mime in SHOWN_MIMETYPES if isinstance(data.get(mime), (str, list))), None)
+        mime = next((mime for mime in SHOWN_MIMETYPES if isinstance(data.get(mime), (str, list))
+                     and not (mime in MARKUP and self.markup.left == 0)), None)
         if mime is None:
             return []
         value, cut = text_of(data[mime]), 0
@@ -292,7 +303,7 @@ class Redactor:
             if mime == "image/svg+xml":
                 value = without_hidden_lines(value)
         else:
-            value, cut = self.texts.take(without_hidden_lines(plain(value)))
+            value, cut = (self.markup if mime in MARKUP else self.texts).take(without_hidden_lines(plain(value)))
         if mime == "text/html":
             value = clean_html(value)
         shown = NotebookNode(output_type=output.output_type, data={mime: value},
@@ -435,7 +446,7 @@ def safe_cell_metadata(cell: NotebookNode) -> dict:
     if "grade_id" in meta:
         safe["grade_id"] = html.escape(str(meta["grade_id"])[:200])
     if isinstance(meta.get("comment"), str):
-        safe["comment"] = meta["comment"][:TEXT_LIMIT]  # shown through markdown2html, so sanitised
+        safe["comment"] = meta["comment"][:MARKUP_LIMIT]  # shown through markdown2html, so sanitised
     return {"nbgrader": safe}
 
 

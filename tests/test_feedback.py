@@ -22,7 +22,8 @@ from traitlets.config import Config
 
 from classgrader import checker
 from classgrader.feedback import (
-    HIDDEN_FAILURE_NOTE, HIDDEN_TESTS_NOTE, MISSING_ALT, PAGE_TEXT_LIMIT, TEXT_LIMIT, FeedbackExporter,
+    HIDDEN_FAILURE_NOTE, HIDDEN_TESTS_NOTE, MISSING_ALT, PAGE_MARKUP_LIMIT, PAGE_TEXT_LIMIT, TEXT_LIMIT,
+    FeedbackExporter,
 )
 from tests.notebooks import REPO
 
@@ -406,6 +407,16 @@ def test_a_page_of_many_outputs_is_cut_too():
     shown = "".join(pre.get_text() for pre in BeautifulSoup(page, "html.parser").select(".output_stream pre"))
     assert PAGE_TEXT_LIMIT - 1_000 < shown.count("y") <= PAGE_TEXT_LIMIT
     assert page.count("more characters are not shown") == 21  # the output cut in two, and the 20 after it
+
+
+def test_html_past_the_pages_allowance_shows_as_its_plain_text():
+    table = "<table>" + "<tr><td>1</td><td>2</td></tr>" * 1_000 + "</table>"  # 29,015 characters
+    outputs = [display({"text/html": table, "text/plain": f"table {number} as text"}) for number in range(12)]
+    page = BeautifulSoup(feedback_page(notebook_of(answer_cell(outputs=outputs))), "html.parser")
+    whole = PAGE_MARKUP_LIMIT // len(table)  # and then one cut short
+    assert len(page.select(".output_html table")) == whole + 1
+    assert "more characters are not shown" in page.get_text()
+    assert f"table {whole} as text" not in page.get_text() and f"table {whole + 1} as text" in page.get_text()
 
 
 def test_a_hostile_10_MB_output_renders_in_a_fraction_of_a_second():
