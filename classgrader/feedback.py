@@ -96,6 +96,7 @@ SHOWN_MIMETYPES = ["text/html", "text/markdown", "image/svg+xml", "text/latex", 
                    "text/plain"]
 PICTURES = {"image/png", "image/jpeg", "image/svg+xml"}
 MARKUP = {"text/html", "text/markdown"}
+PYTHON_LEXERS = {"ipython3", "ipython", "python", "python3"}
 # nbgrader's own files that nbgrader's release_feedback reads next to the pages.
 EXCHANGE_FILES = {"timestamp.txt", "submission_secret.txt"}
 
@@ -152,7 +153,7 @@ class FeedbackExporter(HTMLExporter):
 
     def _preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         nb, resources = super()._preprocess(nb, resources)  # nbgrader's: the scores (GetGrades), the CSS
-        if "nbgrader" in resources:
+        if "nbgrader" in resources:  # the template writes the notebook's name as it is
             notebook = html.escape(str(resources["nbgrader"].get("notebook", "")))
             resources["nbgrader"] = {**resources["nbgrader"], "notebook": notebook}
         return Redactor(nb).notebook(), resources
@@ -161,6 +162,7 @@ class FeedbackExporter(HTMLExporter):
         # As HTMLExporter.from_notebook_node (nbconvert 7), without the BeautifulSoup pass at its end.
         language = nb.metadata.get("language_info", {})
         lexer = language.get("pygments_lexer", language.get("name", None))
+        lexer = lexer if lexer in PYTHON_LEXERS else "ipython3"  # not any lexer a notebook names
         resources = self._init_resources(resources)
         self.register_filter("highlight_code", self.filters.get(
             "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
@@ -231,8 +233,8 @@ class Redactor:
         metadata = {"language_info": {key: language[key] for key in ("name", "pygments_lexer")
                                       if isinstance(language.get(key), str)}}
         cells = [self.cell(cell) for cell in nb.cells]
-        return NotebookNode(nbformat=nb.nbformat, nbformat_minor=nb.nbformat_minor, metadata=metadata,
-                            cells=[cell for cell in cells if cell is not None])
+        return NotebookNode(nbformat=nb.get("nbformat", 4), nbformat_minor=nb.get("nbformat_minor", 5),
+                            metadata=metadata, cells=[cell for cell in cells if cell is not None])
 
     def cell(self, cell: NotebookNode) -> NotebookNode | None:
         """A cell as the page shows it (None for a cell the page does not show)."""
@@ -262,8 +264,8 @@ class Redactor:
     def attachments(self, attachments: Any) -> dict:
         """A markdown cell's pictures (PNG and JPEG, as data the renderer makes data: URLs of)."""
         kept = {}
-        for name, bundle in (attachments or {}).items():
-            pictures = {mime: data for mime, data in bundle.items()
+        for name, bundle in (attachments if isinstance(attachments, dict) else {}).items():
+            pictures = {mime: data for mime, data in (bundle if isinstance(bundle, dict) else {}).items()
                         if mime in ("image/png", "image/jpeg") and isinstance(data, str)}
             if pictures and all(self.pictures.take_whole(data) for data in pictures.values()):
                 kept[str(name)] = pictures
@@ -317,7 +319,7 @@ class Redactor:
         ename = str(output.get("ename", "Error"))[:100]
         evalue = without_hidden_lines(plain(text_of(output.get("evalue"))[:TEXT_LIMIT]))
         traceback = plain("\n".join(text_of(line) for line in output.get("traceback", [])))
-        frames = test_frames(traceback, self.hidden_lines)
+        frames = frames_in_test_cells(traceback, self.hidden_lines)
         if is_test_cell(cell) or frames:
             if ename in GRADER_ERRORS or (frames and not self.failed_in_hidden_test(frames)):
                 message = cut_message(f"{ename}: {evalue}")
@@ -370,9 +372,15 @@ def visible_test_source(source: str) -> str:
     return "\n".join([*lines, HIDDEN_TESTS_NOTE]).lstrip("\n")
 
 
+def nbgrader_metadata(cell: NotebookNode) -> dict:
+    """A cell's nbgrader metadata ({} if it has none, or none that is a dict)."""
+    meta = cell.get("metadata", {}).get("nbgrader")
+    return meta if isinstance(meta, dict) else {}
+
+
 def is_test_cell(cell: NotebookNode) -> bool:
     """An nbgrader test cell: a graded code cell that is not the student's answer."""
-    meta = cell.get("metadata", {}).get("nbgrader", {})
+    meta = nbgrader_metadata(cell)
     return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
@@ -382,13 +390,13 @@ def hidden_lines_of_test_cells(nb: NotebookNode) -> dict[str, set[int]]:
     for cell in nb.cells:
         if is_test_cell(cell):
             lines = hidden_line_numbers(text_of(cell.get("source")))
-            hidden[f"<test cell {cell.metadata.nbgrader.get('grade_id', '')}>"] = lines
+            hidden[f"<test cell {nbgrader_metadata(cell).get('grade_id', '')}>"] = lines
             if type(cell.get("execution_count")) is int:
                 hidden[f"Cell In[{cell.execution_count}]"] = lines
     return hidden
 
 
-def test_frames(traceback: str, test_cells: dict[str, set[int]]) -> list[tuple[str, int]]:
+def frames_in_test_cells(traceback: str, test_cells: dict[str, set[int]]) -> list[tuple[str, int]]:
     """The frames of a traceback (without colour codes) that are in test cells, as (cell, line); a
     frame named as classgrader names test cells is one even if no cell of the page has that name."""
     return [(match["cell"], int(match["line"])) for match in TEST_FRAME.finditer(traceback)
@@ -437,8 +445,8 @@ def picture_with_alt_text(tag: re.Match) -> str:
 
 def safe_cell_metadata(cell: NotebookNode) -> dict:
     """The nbgrader metadata the template shows (scores, grade id, grader's comment), and nothing else."""
-    meta = cell.get("metadata", {}).get("nbgrader")
-    if not isinstance(meta, dict):
+    meta = nbgrader_metadata(cell)
+    if not meta:
         return {}
     safe = {key: bool(meta[key]) for key in ("grade", "solution", "task") if key in meta}
     safe.update({key: float(meta[key]) if type(meta[key]) in (int, float) else None
@@ -452,9 +460,9 @@ def safe_cell_metadata(cell: NotebookNode) -> dict:
 
 def picture_metadata(metadata: dict, mime: str) -> dict:
     """A picture's alt text (a placeholder if it has none) and its width and height if they are numbers."""
-    if mime not in PICTURES:
+    if mime not in PICTURES or not isinstance(metadata, dict):
         return {}
-    given = metadata.get(mime, {}) if isinstance(metadata.get(mime), dict) else {}
+    given = metadata[mime] if isinstance(metadata.get(mime), dict) else {}
     alt = given.get("alt", metadata.get("alt"))
     safe = {"alt": alt[:1000] if isinstance(alt, str) and alt.strip() else MISSING_ALT}
     for key in ("width", "height"):

@@ -58,13 +58,11 @@ class GivenScores(Preprocessor):
     enabled = Bool(True)
 
     def preprocess(self, nb, resources):
-        for cell in nb.cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if meta.get("grade"):
-                meta.setdefault("points", 1)
-                meta["score"] = 0.0
-        points = sum(cell.metadata.nbgrader["points"] for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade"))
-        resources["nbgrader"].update(score=0.0, max_score=points, late_penalty=0.0)
+        graded = [cell.metadata.nbgrader for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade")]
+        for meta in graded:
+            meta.setdefault("points", 1)
+            meta["score"] = 0.0
+        resources["nbgrader"].update(score=0.0, max_score=sum(meta["points"] for meta in graded), late_penalty=0.0)
         return nb, resources
 
 
@@ -183,7 +181,8 @@ def leaked_hidden_lines(notebook, page: str) -> set[str]:
 def honest_notebook():
     """The released notebook of assignment 1, with outputs of every kind an honest student's code gives."""
     notebook = nbformat.read(RELEASED, as_version=4)
-    cell = next(cell for cell in notebook.cells if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"))
+    cell = next(cell for cell in notebook.cells
+                if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"))
     svg = '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><circle r="5" cx="10" cy="10"/></svg>'
     cell.outputs = [
         stream("N_h = 2\n"),
@@ -203,7 +202,8 @@ def test_an_honest_page_has_the_same_text_and_pictures_as_nbconverts():
     """Only the new rules differ: the page has no script (nbconvert's page has MathJax's and
     jQuery's, in its head) and no heading anchors; here no test cell has hidden tests."""
     notebook = honest_notebook()
-    ours, theirs = (BeautifulSoup(classic_page(cls, notebook), "html.parser") for cls in (FeedbackExporter, HTMLExporter))
+    ours, theirs = (BeautifulSoup(classic_page(exporter, notebook), "html.parser")
+                    for exporter in (FeedbackExporter, HTMLExporter))
     assert ours.body.get_text() == theirs.body.get_text()
     assert [img.get("alt") for img in ours.find_all("img")] == [img.get("alt") for img in theirs.find_all("img")]
     assert MISSING_ALT in {img.get("alt") for img in ours.find_all("img")}
@@ -277,7 +277,8 @@ def test_a_student_cell_that_fails_in_a_test_cells_code_shows_no_traceback():
     """In plain nbgrader a student's cell can call a function a hidden test defined: IPython would
     show that function's source."""
     error = ipython_error(TEST_SOURCE, 7, 8, "TypeError", "unsupported operand")
-    page = text_of(feedback_page(notebook_of(grading_cell(count=7), answer_cell("secret_expected()", [error], count=8))))
+    student_cell = answer_cell("secret_expected()", [error], count=8)
+    page = text_of(feedback_page(notebook_of(grading_cell(count=7), student_cell)))
     assert "TypeError: unsupported operand" in page
     for secret in HIDDEN_LINES + ["Cell In", "Traceback"]:
         assert secret not in page, secret
