@@ -10,7 +10,7 @@ put into the page after it was written: its Content-Security-Policy stops them.
 import pytest
 
 from tests.browser import chromium_browser, static_server
-from tests.test_feedback import answer_cell, failing, feedback_page, grading_cell, hostile_notebook
+from tests.test_feedback import answer_cell, failing, feedback_page, grading_cell, hostile_notebook, notebook_of
 
 VIEWPORT = {"width": 1200, "height": 800}
 # Where the page is probed for what is on top: a grid over the viewport.
@@ -26,8 +26,8 @@ ESCAPED = """points => points.flatMap(([x, y]) => {
     const element = document.elementFromPoint(x, y);
     const content = element && element.closest('.output_subarea, .text_cell_render, .rendered_html');
     if (!content) return [];
-    const cell = content.closest('.cell').getBoundingClientRect();
-    const inside = cell.left <= x && x <= cell.right && cell.top <= y && y <= cell.bottom;
+    const cell = content.closest('.cell') && content.closest('.cell').getBoundingClientRect();
+    const inside = cell && cell.left <= x && x <= cell.right && cell.top <= y && y <= cell.bottom;
     return inside ? [] : [`(${x}, ${y}): ${element.outerHTML.slice(0, 120)}`];
 })"""
 
@@ -110,8 +110,7 @@ def test_the_content_security_policy_stops_what_the_sanitiser_might_miss(browser
 
 def test_an_honest_students_page_is_quiet(browser, tmp_path):
     with static_server(tmp_path) as base:
-        notebook = hostile_notebook()
-        notebook.cells = [answer_cell(), grading_cell(outputs=failing(lambda X: X.T))]
+        notebook = notebook_of(answer_cell(), grading_cell(outputs=failing(lambda X: X.T)))
         (tmp_path / "forward_pass.html").write_text(feedback_page(notebook))
         page, seen = open_page(browser, f"{base}forward_pass.html")
         assert seen["requests"] == [f"{base}forward_pass.html"] and seen["console"] == []
