@@ -19,3 +19,6 @@ c.CourseDirectory.course_id = "backprop-by-hand"
 c.ClearOutput.enabled = True
 # A student's test cell must not run forever; the grading command (issue 6) adds stricter limits.
 c.ExecutePreprocessor.timeout = 120
+# Feedback pages that keep the hidden tests hidden and the student's HTML inert, also when
+# `nbgrader generate_feedback` or Formgrader makes them (see classgrader/feedback.py).
+c.GenerateFeedback.exporter_class = "classgrader.feedback.FeedbackExporter"

@@ -10,8 +10,9 @@
   only the cell it died in;
 - checker: running a test cell in the grader, with the student's names brought over;
 - agent: the grader's agent in the student's kernel, which calls the student's code for the tests;
-- wire: values as plain data between the two (JSON and .npy, never pickle);
-- feedback: the feedback pages' exporter (nbconvert's, with templates compiled once per worker);
+- wire: the trust boundary: the messages between the two and the plain-data values in them;
+- feedback: the feedback pages' exporter: publishable (no hidden test, no traceback, student HTML
+  inert, sizes limited), with templates compiled once per worker;
 - pool: where the workers run (this machine; another executor can take its place);
 - progress: the progress bar;
 - report: the HTML report, from the gradebook;

@@ -18,6 +18,7 @@ it as it likes; all that gets it is sending the grader other data, which the gra
 import contextlib
 import io
 import traceback
+from pathlib import Path
 from typing import Any
 
 from classgrader import wire
@@ -126,12 +127,19 @@ def describe(error: BaseException) -> dict:
     except BaseException:  # noqa: BLE001 (a student's exception whose str() fails)
         message = "(the message could not be read)"
     try:
-        lines = traceback.format_exception(error)[-TRACEBACK_LINES:]
+        frames = [frame for frame in traceback.extract_tb(error.__traceback__) if not is_graders(frame.filename)]
+        lines = (traceback.format_list(frames) + traceback.format_exception_only(type(error), error))[-TRACEBACK_LINES:]
     except BaseException:  # noqa: BLE001
         lines = []
     kind = type(error)
     return {"type": kind.__name__, "builtin": kind.__module__ == "builtins",
             "message": wire.shortened(message, 2000), "traceback": wire.shortened("".join(lines), 4000)}
+
+
+def is_graders(filename: str) -> bool:
+    """A frame of the grader's own code (this agent, nnkit's call watcher), not the student's."""
+    path = Path(filename)
+    return path.parent == Path(__file__).parent or path.name == "grading.py" and path.parent.name == "nnkit"
 
 
 def rebuild_error(info: dict) -> Exception:

@@ -240,6 +240,8 @@ class Checker(wire.Side):
         except (Exception, CellTimeoutError) as error:  # a failing test: the cell shows the error, grading goes on
             cell.outputs = stream_outputs(stdout, stderr) + [error_output(error)]
             self._end_after_error()
+            if isinstance(error, CellTimeoutError):  # the link may be broken (a message too large was dropped)
+                self.connect(self.link.km)
             return
         cell.outputs = stream_outputs(stdout, stderr)
         if result is not None:

@@ -14,9 +14,11 @@ import csv
 
 import nbformat
 import pytest
+from bs4 import BeautifulSoup
 
 from tests.grading_harness import Assignment, grade_class, is_test_cell
 from tests.notebooks import REPO, nbgrader_meta
+from tests.test_feedback import leaked_hidden_lines
 
 NAMES = sorted(path.name for path in (REPO / "solutions").iterdir() if path.is_dir())
 
@@ -106,6 +108,16 @@ def test_each_wrong_answer_loses_exactly_its_points(graded):
             diff = {k: (scores.get(k), v) for k, v in expected.items() if scores.get(k) != v}
             wrong.append(f"{mistake.student}: (got, expected) {diff}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_no_feedback_page_shows_a_hidden_test(graded):
+    """Every student's feedback page, by either grader: no hidden-test line, no test traceback."""
+    assignment = graded.assignment
+    source = nbformat.read(assignment.source, as_version=4)
+    for student in assignment.students:
+        page = (graded.course / "feedback" / student / assignment.name / f"{assignment.notebook}.html").read_text()
+        assert not leaked_hidden_lines(source, page), student
+        assert "<test cell " not in BeautifulSoup(page, "html.parser").get_text(), student
 
 
 def test_each_wrong_answer_gets_a_helpful_message(graded):

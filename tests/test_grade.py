@@ -4,7 +4,13 @@ Hostile here: reading the solutions or the gradebook, writing into the course, t
 loops, memory hogs, output floods, killing the kernel (only that question is lost: grading goes on
 with a new kernel), printing fake success, objects equal to anything, patching numpy, nnkit's checks
 or Python's builtins, a function that looks for the expected answer in the test's variables,
-emptying the test cells and raising their points (nbgrader restores them).
+emptying the test cells and raising their points (nbgrader restores them). And, one case or more
+for each way into the grader itself (see the README's threat model): names the grader did not ask
+for (the agent in the kernel patched), symbolic links left where the grader reads and writes or
+handed in, forged wire values and objects that act when the grader drops them, a message too large
+to read, arguments changed in place to steer the test's expected values, HTML and script in outputs
+(the feedback page must stay inert), output that is slow to render, a notebook that takes longer
+than its time budget.
 
 Every hostile or broken submission is the reference answer with ONE thing done to its first
 question (Problem 1(a), 1 point) or to its file, so the expected score is exact: the reference's
@@ -30,6 +36,9 @@ import pytest
 from nbgrader.api import Gradebook
 
 from classgrader.sandbox import SANDBOX_UID
+from classgrader.worker import FINISHED
+from tests.browser import chromium_browser
+from tests.test_feedback import leaked_hidden_lines
 from tests.notebooks import REPO, filled_release, reference_answers
 
 ASSIGNMENT = "a1_forward_pass"
@@ -64,6 +73,117 @@ def p1_predict(x):
     return right_predict(x)
 """
 
+# The agent in the kernel, patched to answer the grader's request for names with names it did not ask for.
+EXTRA_NAMES = """
+import classgrader.agent, classgrader.wire, json
+answer_ = classgrader.agent.Agent.answer
+
+
+def answer(self, request):
+    if request["kind"] == "names":
+        values = {name: classgrader.wire.encode(self.namespace[name], self) for name in request["names"]
+                  if name in self.namespace}
+        values["__builtins__"] = {"dict": []}
+        values["grading"] = 1
+        return json.dumps({"kind": "values", "values": values})
+    return answer_(self, request)
+
+
+classgrader.agent.Agent.answer = answer
+N_h, N_o = 0, 0
+"""
+
+# The wire in the kernel, patched to send values the grader must never rebuild.
+FORGED_VALUES = """
+import classgrader.wire
+encode_ = classgrader.wire.encode
+FORGED = {
+    "N_h": {"object": ["nnkit.network", "TwoLayerNet"], "state": {"dict": [["__class__", 1]]}},
+    "N_o": {"network": {"sizes": {"list": [2, 2, 1]}, "activation": "__init__", "output": "identity",
+                        "params": {"dict": []}}},
+}
+
+
+def encode(value, side, depth=0):
+    for name, forged in FORGED.items():
+        if value is globals().get(name) and type(value) is not int:
+            return forged
+    return encode_(value, side, depth)
+
+
+classgrader.wire.encode = encode
+N_h, N_o = 2.0000001, 1.0000001
+"""
+
+# An answer that acts when the grader drops it, and one whose iteration never ends.
+ACTING_OBJECTS = """
+import nnkit
+
+
+class Net(nnkit.TwoLayerNet):
+    def __del__(self):
+        import os
+        os.remove(SENTINEL)
+
+
+class Forever:
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self
+
+
+N_h, N_o = Net(2, 2, 1), Forever()
+"""
+
+# A first answer of 200 MB: too large a message to read.
+HUGE_MESSAGE = """
+import classgrader.agent, json
+answer_ = classgrader.agent.Agent.answer
+
+
+def answer(self, request):
+    classgrader.agent.Agent.answer = answer_  # once only
+    return json.dumps({"kind": "values", "values": {"N_h": "x" * 200_000_000, "N_o": 1}})
+
+
+classgrader.agent.Agent.answer = answer
+N_h, N_o = 2, 1
+"""
+
+# Links left in the kernel's working folder, named as the files the grader writes there or reads.
+PLANTS_LINKS = """
+import os
+for target, name in TARGETS:
+    try:
+        os.symlink(target, name)
+    except OSError as error:
+        print(error)
+"""
+
+# A naive softmax (it overflows for large logits) that zeroes the test's weights so that the test's
+# expected value, computed after the call, is the uniform answer it returns.
+ZEROES_THE_TESTS_WEIGHTS = """
+def output_softmax(Uh, Wo, bo):
+    Zo = Uh @ Wo.T + bo
+    E = np.exp(Zo)
+    if np.all(np.isfinite(E)):
+        return E / E.sum(axis=1, keepdims=True)
+    Wo[...] = 0.0
+    bo[...] = 0.0
+    return np.full(Zo.shape, 1.0 / Zo.shape[1])
+"""
+
+# Output that the grader shows on the feedback page: a script, and a banner over the whole page.
+LIVE_HTML = """
+from IPython.display import HTML, Javascript, display
+display(HTML("<script>document.title = 'pwned'</script><img src=x onerror=\\"document.title='pwned'\\">"
+             "<div id=fake style='position:fixed;top:0;left:0;width:100%;height:100%;z-index:9999;"
+             "background:white;font-size:40px'>Score: 34 / 34</div>"))
+display(Javascript("document.title = 'pwned'"))
+"""
+
 IGNORES_INTERRUPT = """
 def p1_predict(x):
     while True:
@@ -80,13 +200,18 @@ def first_answer(code: str) -> dict[str, str]:
     return {**REFERENCE, FIRST: code}
 
 
-def hostile_cases(course: Path, port: int) -> dict[str, tuple[dict[str, str], float, str | None]]:
+def hostile_cases(course: Path, port: int, sentinel: Path) -> dict[str, tuple[dict[str, str], float, str | None]]:
     """student -> (answers, expected autograded score, expected fragment of the report's reason).
 
     Where the hostile line comes after a right answer, the answer still counts: the attempt fails
     (the confined kernel raises an error) and the question's test passes.
     """
     right = REFERENCE[FIRST]
+    victim = course / "submitted" / "honest_reference" / ASSIGNMENT / NOTEBOOK
+    targets = [(str(course / "gradebook.db"), FINISHED), (str(course / "solutions"), "solutions"),
+               (str(victim), NOTEBOOK), (str(victim), NOTEBOOK.replace(".ipynb", ".html")),
+               (str(sentinel), "timestamp.txt"), ("/root/.bashrc", ".bashrc"), ("/dev/zero", "data.npy")]
+    every_answer_sleeps = {question: "import time\ntime.sleep(30)" for question in REFERENCE}
     return {
         "honest_reference": (REFERENCE, FULL, None),
         "honest_wrong_sizes": (first_answer("N_h = 1\nN_o = 2"), FULL - 1, None),
@@ -134,13 +259,23 @@ def hostile_cases(course: Path, port: int) -> dict[str, tuple[dict[str, str], fl
         "ignores_interrupt": ({**REFERENCE, "p1_predict": IGNORES_INTERRUPT}, FULL - 2, "kernel died"),
         "exits_in_test": ({**REFERENCE, "p1_predict": "def p1_predict(x):\n    import os\n    os._exit(1)"},
                           FULL - 2, "kernel died"),
+        # Ways into the grader itself. Every test after the patch fails: the grader refuses the reply.
+        "sends_extra_names": (first_answer(EXTRA_NAMES), 0.0, None),
+        "forges_values": (first_answer(FORGED_VALUES), FULL - 1, None),
+        "acting_objects": (first_answer(f"SENTINEL = {str(sentinel)!r}\n" + ACTING_OBJECTS), FULL - 1, None),
+        "huge_message": (first_answer(HUGE_MESSAGE), FULL - 1, "ran out of time"),
+        "plants_links": (first_answer(right + f"\nTARGETS = {targets!r}\n" + PLANTS_LINKS), FULL, None),
+        "zeroes_the_tests_weights": ({**REFERENCE, "p5_output_softmax": ZEROES_THE_TESTS_WEIGHTS}, FULL - 3, None),
+        "live_html": (first_answer(right + LIVE_HTML), FULL, None),
+        "slow_to_render": (first_answer(right + "\nprint('<img ' * 500_000)"), FULL, None),
+        "sleeps_everywhere": (every_answer_sleeps, 0.0, "time budget"),
     }
 
 
-def write_class(course: Path, port: int) -> dict[str, tuple[float, str | None]]:
+def write_class(course: Path, port: int, sentinel: Path) -> dict[str, tuple[float, str | None]]:
     """Hand in the class; return student -> (expected score, expected report fragment)."""
     expected = {}
-    for student, (answers, score, reason) in hostile_cases(course, port).items():
+    for student, (answers, score, reason) in hostile_cases(course, port, sentinel).items():
         hand_in(course, student, filled_release(RELEASE, answers))
         expected[student] = (score, reason)
     hand_in(course, "honest_untouched", nbformat.read(RELEASE, as_version=4))
@@ -155,21 +290,30 @@ def write_class(course: Path, port: int) -> dict[str, tuple[float, str | None]]:
     expected["broken_json"] = (0.0, "not valid JSON")
     hand_in(course, "wrong_file_name", filled_release(RELEASE, REFERENCE), name="forward_pass (1).ipynb")
     expected["wrong_file_name"] = (0.0, "wrong file name")
+    # Handed in as links: the notebook itself (to another student's), and beside a right notebook.
+    folder = hand_in(course, "hands_in_a_link", filled_release(RELEASE, {}), name="unused.ipynb")
+    (folder / NOTEBOOK).symlink_to(course / "submitted" / "honest_reference" / ASSIGNMENT / NOTEBOOK)
+    expected["hands_in_a_link"] = (0.0, "symbolic link")
+    folder = hand_in(course, "hands_in_links_beside", filled_release(RELEASE, REFERENCE))
+    for name, target in [("timestamp.txt", "/dev/zero"), ("data", "/"), ("solutions.ipynb", course / "solutions")]:
+        (folder / name).symlink_to(target)
+    expected["hands_in_links_beside"] = (FULL, "symbolic link")
     return expected
 
 
-def hand_in(course: Path, student: str, notebook, name: str = NOTEBOOK) -> None:
+def hand_in(course: Path, student: str, notebook, name: str = NOTEBOOK) -> Path:
     folder = course / "submitted" / student / ASSIGNMENT
     folder.mkdir(parents=True)
     if isinstance(notebook, str):
         (folder / name).write_text(notebook)
     else:
         nbformat.write(notebook, folder / name)
+    return folder
 
 
 def make_grade(course: Path, *extra: str, wait: bool = True):
     command = ["make", "--no-print-directory", "-C", str(REPO), "grade", f"ASSIGNMENT={ASSIGNMENT}",
-               f"COURSE={course}", f"PYTHON={sys.executable}", "TIMEOUT=10", *extra]
+               f"COURSE={course}", f"PYTHON={sys.executable}", "TIMEOUT=10", "SUBMISSION_TIMEOUT=150", *extra]
     if not wait:
         return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     return subprocess.run(command, capture_output=True, text=True, timeout=900)
@@ -185,6 +329,11 @@ def fingerprint(folder: Path) -> dict[str, str]:
             for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
+def sentinel_of(course: Path) -> Path:
+    """An instructor's file outside the course, readable by the instructor only."""
+    return course.parent / f"{course.name}-instructor-secret.txt"
+
+
 def new_course(folder: Path) -> Path:
     (folder / "solutions").mkdir(parents=True)
     shutil.copy(REPO / "nbgrader_config.py", folder)
@@ -196,9 +345,12 @@ def new_course(folder: Path) -> Path:
 def graded_class(isolation, tmp_path_factory):
     """The whole class graded once by make grade, with a server the submissions must not reach."""
     course = new_course(tmp_path_factory.mktemp("course"))
+    sentinel = sentinel_of(course)
+    sentinel.write_text("the instructor's secret")
+    sentinel.chmod(0o600)
     server = socket.create_server(("127.0.0.1", 0))
     server.settimeout(0.1)
-    expected = write_class(course, server.getsockname()[1])
+    expected = write_class(course, server.getsockname()[1], sentinel)
     before = fingerprint(course / "submitted")
     start = time.perf_counter()
     result = make_grade(course)
@@ -248,6 +400,57 @@ def test_confined_code_reached_nothing(graded_class):
     assert "BEGIN SOLUTION" not in outputs and "FileNotFoundError" in outputs
     left = subprocess.run(["pgrep", "-u", str(SANDBOX_UID)], capture_output=True, text=True).stdout.split()
     assert not left, f"confined processes still running after make grade: {left}"
+
+
+def test_nothing_the_students_code_made_is_followed(graded_class):
+    """Links planted by the kernel or handed in: the instructor's files, the gradebook and the other
+    submissions stay as they were, and the grader's folders hold only what the grader made."""
+    course = graded_class[0]
+    sentinel = sentinel_of(course)
+    assert sentinel.read_text() == "the instructor's secret" and sentinel.stat().st_mode & 0o777 == 0o600
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        assert len(gradebook.find_assignment(ASSIGNMENT).submissions) == len(graded_class[1])
+    for top in ("autograded", "feedback"):
+        links = [str(path) for path in (course / top).rglob("*") if path.is_symlink()]
+        assert not links, f"links in {top}/: {links}"
+    for folder in (course / "autograded").glob(f"*/{ASSIGNMENT}"):
+        made = {path.name for path in folder.iterdir()}
+        assert made <= {NOTEBOOK, "timestamp.txt", FINISHED}, f"{folder} holds {made}"
+    for folder in (course / "feedback").glob(f"*/{ASSIGNMENT}"):
+        made = {path.name for path in folder.iterdir()}
+        assert made <= {NOTEBOOK.replace(".ipynb", ".html")}, f"{folder} holds {made}"
+    page = (course / "feedback" / "plants_links" / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")).read_text()
+    assert "BEGIN SOLUTION" not in page and "SQLite format" not in page
+
+
+def test_no_feedback_page_shows_a_hidden_test(graded_class):
+    course = graded_class[0]
+    source = nbformat.read(REPO / "solutions" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    pages = sorted((course / "feedback").glob(f"*/{ASSIGNMENT}/*.html"))
+    assert len(pages) > 30
+    for page in pages:
+        shown = leaked_hidden_lines(source, page.read_text())
+        assert not shown, f"{page.parts[-3]}'s feedback shows hidden-test lines: {sorted(shown)[:5]}"
+
+
+def test_a_feedback_page_with_script_and_a_banner_is_inert_in_chromium(graded_class):
+    """The student's HTML, script and full-page banner: nothing runs, nothing covers the page."""
+    course = graded_class[0]
+    page_path = course / "feedback" / "live_html" / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        requests = []
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(page_path.as_uri())
+        page.wait_for_timeout(500)
+        assert page.title() != "pwned", "a script of the student's ran"
+        covering = page.evaluate("""() => [...document.querySelectorAll('*')].filter(element => {
+            const style = getComputedStyle(element);
+            return style.position === 'fixed' || (style.position === 'absolute' && element.closest('.output_area'));
+        }).map(element => element.outerHTML.slice(0, 120))""")
+        assert not covering, f"elements that can cover the page: {covering}"
+        assert "Score: 34 / 34" not in page.evaluate("document.elementFromPoint(640, 400).innerText || ''")
+        assert all(url.startswith(("file:", "data:")) for url in requests), requests
 
 
 def test_what_the_students_code_prints_in_a_test_shows_in_its_output(graded_class):

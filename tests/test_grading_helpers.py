@@ -3,6 +3,7 @@
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -348,3 +349,10 @@ def test_call_quietly_silences_warnings():
         warnings.simplefilter("always")
         result = grading.call_quietly(lambda: sigmoid_np(np.array([-1000.0])))
     assert caught == [] and result[0] == 0.0
+
+
+def test_nnkit_knows_nothing_of_the_grader():
+    """nnkit is the students' package: classgrader depends on it, never the other way round."""
+    nnkit_folder = Path(grading.__file__).parent
+    mentions = [str(path.name) for path in nnkit_folder.rglob("*.py") if "classgrader" in path.read_text()]
+    assert not mentions, f"nnkit modules that name classgrader: {mentions}"
