@@ -131,9 +131,8 @@ def describe(error: BaseException) -> dict:
         lines = (traceback.format_list(frames) + traceback.format_exception_only(type(error), error))[-TRACEBACK_LINES:]
     except BaseException:  # noqa: BLE001
         lines = []
-    kind = type(error)
-    return {"type": kind.__name__, "builtin": kind.__module__ == "builtins",
-            "message": wire.shortened(message, 2000), "traceback": wire.shortened("".join(lines), 4000)}
+    return {"type": type(error).__name__, "message": wire.shortened(message, 2000),
+            "traceback": wire.shortened("".join(lines), 4000)}
 
 
 def is_graders(filename: str) -> bool:
@@ -143,15 +142,9 @@ def is_graders(filename: str) -> bool:
 
 
 def rebuild_error(info: dict) -> Exception:
-    """The exception the grader's function raised, raised again here (builtin types as themselves)."""
-    import builtins
-
-    kind = getattr(builtins, info["type"], None)
-    if info["builtin"] and isinstance(kind, type) and issubclass(kind, Exception):
-        try:
-            return kind(info["message"])
-        except TypeError:
-            pass
+    """The exception the grader's function raised, raised again here (Python's usual ones as themselves)."""
+    if info["type"] in wire.EXCEPTIONS:
+        return wire.EXCEPTIONS[info["type"]](info["message"])
     return RuntimeError(f"{info['type']}: {info['message']}")
 
 

@@ -119,9 +119,9 @@ class KernelLink:
                     raise CellTimeoutError("the student's code ran out of time and was interrupted")
                 raise StudentCodeError("the student's code stopped the grader's agent in the kernel "
                                        "(it changed or removed what the tests need)")
-            if ready:
-                continue
-            if not run_sync(self.km.is_alive)():
+            # The clock is looked at on every turn: messages that are not the agent's (a flood of them)
+            # must not keep the grader waiting past the deadline.
+            if not ready and not run_sync(self.km.is_alive)():
                 self.serving = None
                 raise KernelDied("the kernel died while a test was running the student's code")
             if time.monotonic() > self.deadline and interrupted_at is None:
@@ -226,24 +226,30 @@ class Checker(wire.Side):
         """Run a test cell here; its outputs are what a kernel would have shown."""
         cell.outputs = []
         cell.execution_count = execution_count
-        stdout, stderr = io.StringIO(), io.StringIO()
+        name = f"<test cell {cell_name(cell)}>"
+        visible, hidden = split_at_hidden_tests(cell.source)
+        printed = Printed()
         try:
             self.link.start(seconds)
             self.namespace.update(self.student_names(cell.source))
-            with redirect_stdout(stdout), redirect_stderr(stderr), warnings.catch_warnings():
+            with printed.into("visible"), warnings.catch_warnings():
                 warnings.simplefilter("default")
-                result = run_source(cell.source, self.namespace, f"<test cell {cell_name(cell)}>")
+                result = run_source(visible, self.namespace, name)
+            if hidden is not None:
+                with printed.into("hidden"), warnings.catch_warnings():
+                    warnings.simplefilter("default")
+                    result = run_source(hidden, self.namespace, name)
             self.link.stop()
         except KernelDied as error:
-            cell.outputs = stream_outputs(stdout, stderr)
+            cell.outputs = printed.outputs()
             raise DeadKernelError(str(error)) from None
         except (Exception, CellTimeoutError) as error:  # a failing test: the cell shows the error, grading goes on
-            cell.outputs = stream_outputs(stdout, stderr) + [error_output(error)]
+            cell.outputs = printed.outputs() + [error_output(error)]
             self._end_after_error()
             if isinstance(error, CellTimeoutError):  # the link may be broken (a message too large was dropped)
                 self.connect(self.link.km)
             return
-        cell.outputs = stream_outputs(stdout, stderr)
+        cell.outputs = printed.outputs()
         if result is not None:
             cell.outputs.append(NotebookNode(output_type="execute_result", execution_count=execution_count,
                                              data={"text/plain": wire.shortened(repr(result))}, metadata={}))
@@ -336,8 +342,8 @@ class Checker(wire.Side):
             kwargs = {key: self.decode(item) for key, item in request["kwargs"].items()}
             return wire.write("returned", value=self.encode(function(*args, **kwargs)))
         except Exception as error:  # noqa: BLE001 (the test's function failed on the student's input: tell the student's code)
-            return wire.write("raised", type=type(error).__name__, builtin=type(error).__module__ == "builtins",
-                              message=wire.shortened(str(error), 2000), traceback="")
+            return wire.write("raised", type=type(error).__name__, message=wire.shortened(str(error), 2000),
+                              traceback="")
 
     # --- functions (wire.Side) -------------------------------------------
 
@@ -378,15 +384,11 @@ def student_error(info: dict) -> Exception:
     name, message = info["type"][:100], info["message"][:2000]
     if name == "StopIteration":
         return StopIteration()
-    kind = getattr(builtins, name, None)
     where = info["traceback"].strip()
     if where and name != "AssertionError":
         message += "\n\nWhere it happened in your code (last lines of the traceback):\n" + where[-1500:]
-    if info["builtin"] and isinstance(kind, type) and issubclass(kind, Exception):
-        try:
-            return kind(message)
-        except TypeError:
-            pass
+    if name in wire.EXCEPTIONS:
+        return wire.EXCEPTIONS[name](message)
     return StudentCodeError(f"{name}: {message}")
 
 
@@ -457,9 +459,44 @@ def run_source(source: str, namespace: dict, filename: str) -> Any:
     return eval(compile(ast.Expression(last.value), filename, "eval"), namespace)  # noqa: S307
 
 
-def stream_outputs(stdout: io.StringIO, stderr: io.StringIO) -> list[NotebookNode]:
-    return [NotebookNode(output_type="stream", name=name, text=buffer.getvalue())
-            for name, buffer in (("stdout", stdout), ("stderr", stderr)) if buffer.getvalue()]
+def split_at_hidden_tests(source: str) -> tuple[str, str | None]:
+    """A test cell's visible part and its hidden tests (None if it has none or they cannot be run
+    apart), the hidden part padded with blank lines so that its line numbers are the cell's."""
+    lines = source.split("\n")
+    start = next((number for number, line in enumerate(lines) if "BEGIN HIDDEN TESTS" in line), None)
+    if start is None or lines[start] != lines[start].lstrip():
+        return source, None
+    visible, hidden = "\n".join(lines[:start]), "\n" * start + "\n".join(lines[start:])
+    try:
+        ast.parse(visible), ast.parse(hidden)
+    except SyntaxError:
+        return source, None
+    return visible, hidden
+
+
+class Printed:
+    """What a test cell prints, its hidden tests' part between hidden-test markers: the feedback
+    page leaves out everything between them, as it leaves out the hidden tests' source (what a
+    student's function prints would otherwise show the hidden inputs)."""
+
+    def __init__(self) -> None:
+        self.streams = {part: {"stdout": io.StringIO(), "stderr": io.StringIO()} for part in ("visible", "hidden")}
+
+    @contextmanager
+    def into(self, part: str):
+        """Print into the "visible" or the "hidden" part while the block runs."""
+        with redirect_stdout(self.streams[part]["stdout"]), redirect_stderr(self.streams[part]["stderr"]):
+            yield
+
+    def outputs(self) -> list[NotebookNode]:
+        outputs = []
+        for name in ("stdout", "stderr"):
+            visible, hidden = (self.streams[part][name].getvalue() for part in ("visible", "hidden"))
+            if hidden:
+                visible += (f"### BEGIN HIDDEN TESTS (what they printed)\n{hidden.rstrip()}\n### END HIDDEN TESTS\n")
+            if visible:
+                outputs.append(NotebookNode(output_type="stream", name=name, text=visible))
+        return outputs
 
 
 def error_output(error: BaseException) -> NotebookNode:

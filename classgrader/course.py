@@ -28,6 +28,9 @@ from classgrader.errors import GradingError
 MAX_NOTEBOOK_BYTES = 20 * 2**20
 # Besides the notebooks, the one file of a submission that nbgrader reads (the hand-in time).
 TIMESTAMP = "timestamp.txt"
+# Words of the grader's own machinery, which no answer needs: a notebook whose code names one is
+# reported for a person to read (its score stands as graded).
+GRADER_WORDS = ("classgrader", "setprofile", "settrace", "current_call_rules", "stdin_socket", "_parent_ident")
 
 
 @dataclass
@@ -108,7 +111,19 @@ def check_files(folder: Path, expected: list[str]) -> list[str]:
             continue
         if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
             problems.append(f"{name}.ipynb is JSON but not a notebook (no list of cells); it scores zero")
+            continue
+        named = [word for word in GRADER_WORDS if word in code_of(notebook)]
+        if named:
+            problems.append(f"{name}.ipynb: its code names the grader's machinery ({', '.join(named)}); "
+                            f"read it (the score stands as graded)")
     return problems
+
+
+def code_of(notebook: dict) -> str:
+    """All the code of a notebook's code cells, as one text."""
+    sources = [cell.get("source", "") for cell in notebook["cells"]
+               if isinstance(cell, dict) and cell.get("cell_type") == "code"]
+    return "\n".join(source if isinstance(source, str) else "".join(map(str, source)) for source in sources)
 
 
 def read_regular_file(path: Path, limit: int = MAX_NOTEBOOK_BYTES) -> bytes:

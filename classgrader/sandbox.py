@@ -12,31 +12,39 @@ is started inside bubblewrap (`bwrap`), so that the student's code:
 - writes only there and in a private /tmp of a limited size that vanishes with the kernel;
 - has no network (a new network namespace: the kernel talks to nbgrader over Unix sockets in a
   folder of its own, not over TCP);
-- runs as an unprivileged user (`setpriv`, when grading as root; a user namespace otherwise),
-  with limits on memory, processes, file size and CPU time (`prlimit`);
+- runs as an unprivileged user of its own (`setpriv`, when grading as root: user number
+  SANDBOX_UIDS_FROM + the grading process's id, which owns nothing, so that a limit on processes is
+  one kernel's, not shared with every other student's; a user namespace otherwise), with limits on
+  memory, processes, file size and CPU time (`prlimit`);
+- can write nothing more into the folder of its sockets (on the grader's disk) once it has made them;
 - cannot outlive the grader (`--die-with-parent`), nor reach its terminal (`--new-session`).
 
 `ConfinedKernelManager` is a Jupyter kernel manager that starts kernels this way; nbgrader uses
 it through its `Execute.kernel_manager_class` option, everything else unchanged.
 """
 
+import asyncio
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import zmq.asyncio
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Integer
 
 import nnkit
+from classgrader import wire
 from classgrader.errors import GradingError
 
-# The user the student's code runs as: "nobody", who owns nothing.
-SANDBOX_UID = 65534
-SANDBOX_GID = 65534
+# The users the student's code runs as, when grading as root: one per grading process, owning nothing.
+SANDBOX_UIDS_FROM = 1_500_000_000
+# Inside a user namespace (grading as another user): "nobody".
+NOBODY = 65534
 TOOLS = ("bwrap", "setpriv", "prlimit")
 # Top-level system folders the kernel may read; on merged-/usr systems some are symbolic links.
 SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
@@ -109,11 +117,30 @@ def _environment() -> list[str]:
     return arguments
 
 
+def sandbox_uid() -> int:
+    """The user (and group) this grading process's kernels run as."""
+    return SANDBOX_UIDS_FROM + os.getpid() if os.geteuid() == 0 else NOBODY
+
+
+def confined_processes() -> list[int]:
+    """The processes running as one of the sandbox's users (grading as root), by process id."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            uid = int(next(line for line in status.read_text().splitlines() if line.startswith("Uid:")).split()[1])
+        except (OSError, StopIteration, ValueError, IndexError):
+            continue
+        if uid >= SANDBOX_UIDS_FROM:
+            found.append(int(status.parent.name))
+    return found
+
+
 def _become_nobody() -> list[str]:
     """As root: switch to the unprivileged user for good. Otherwise bwrap's user namespace does it."""
     if os.geteuid() != 0:
         return []
-    return ["setpriv", f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_GID}", "--clear-groups", "--no-new-privs"]
+    uid = sandbox_uid()
+    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs"]
 
 
 def data_files(folder: Path) -> list[tuple[Path, str]]:
@@ -142,7 +169,7 @@ def confine(command: list[str], socket_dir: Path, limits: Limits = Limits(),
     """
     namespaces = ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
     if os.geteuid() != 0:
-        namespaces += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID)]
+        namespaces += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY)]
     # Mounts apply in order: the private /tmp first, so that folders under /tmp bound later show through.
     mounts = _system_mounts() + ["--proc", "/proc", "--dev", "/dev"]
     mounts += ["--perms", "1777", "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp"]
@@ -173,7 +200,7 @@ def hand_over(*folders: Path) -> None:
     if os.geteuid() != 0:
         return
     for folder in folders:
-        os.chown(folder, SANDBOX_UID, SANDBOX_GID)
+        os.chown(folder, sandbox_uid(), sandbox_uid())
 
 
 def missing_isolation() -> str | None:
@@ -236,9 +263,36 @@ class ConfinedKernelManager(AsyncKernelManager):
         self.kernel_spec.interrupt_mode = "message"
         notebook_folder = Path(self._launch_args.get("cwd") or os.getcwd())
         if os.geteuid() == 0:
-            os.chown(self.connection_file, SANDBOX_UID, SANDBOX_GID)
+            os.chown(self.connection_file, sandbox_uid(), sandbox_uid())
         hand_over(self._socket_dir)
         return confine(command, socket_dir=self._socket_dir, limits=self.limits, files=data_files(notebook_folder))
+
+    def client(self, **kwargs):
+        """A client whose sockets drop, unread, any message larger than the wire's limit: a kernel's
+        output of gigabytes would otherwise be read into the grading worker's memory."""
+        context = zmq.asyncio.Context()
+        context.setsockopt(zmq.MAXMSGSIZE, wire.MAX_MESSAGE_CHARS + 2**20)
+        client = super().client(context=context, **kwargs)
+        client._created_context = True  # so that the client closes the context with its channels
+        return client
+
+    async def _async_post_start_kernel(self, **kw) -> None:
+        await super()._async_post_start_kernel(**kw)
+        await self._take_back_socket_folder()
+
+    async def _take_back_socket_folder(self, seconds: float = 60.0) -> None:
+        """Once the kernel has made its sockets, give their folder back to root: the kernel can then
+        write nothing more there (it is on the grader's disk, outside the kernel's size limits)."""
+        info = self.get_connection_info()
+        sockets = [Path(f"{self.ip}-{info[name]}") for name in
+                   ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")]
+        deadline = time.monotonic() + seconds
+        while not all(path.exists() for path in sockets) and time.monotonic() < deadline and await self.is_alive():
+            await asyncio.sleep(0.05)
+        if os.geteuid() == 0:
+            os.chown(self.connection_file, 0, 0)
+            os.chown(self._socket_dir, 0, 0)
+            os.chmod(self._socket_dir, 0o755)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)

@@ -44,11 +44,20 @@ MAX_MESSAGE_CHARS = 160 * 2**20  # one message as JSON text (arrays in base64 ta
 MAX_ARRAY_BYTES = 64 * 2**20  # one array's data
 MAX_DEPTH = 60  # nesting of containers: deeper is not an answer but an attack on the reader
 MAX_TEXT_CHARS = 10_000  # a message's text fields (what was printed, an error message)
+MAX_JSON_ITEMS = 200_000  # items and containers in one message's JSON (each costs memory to read)
 BIT_GENERATORS = {name: getattr(np.random, name) for name in ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")}
 ARRAY_KINDS = "biufc"  # numpy dtype kinds that are data: bool, int, unsigned int, float, complex
 NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
 
 VALUE = object()  # a field that holds a value (checked by `read` when the receiver decodes it)
+# The exceptions a "raised" message may name to be raised again as themselves on the other side
+# (a test may expect a ValueError); any other is raised as the receiver's own error type.
+EXCEPTIONS = {kind.__name__: kind for kind in (
+    ArithmeticError, AssertionError, AttributeError, FloatingPointError, ImportError, IndexError, KeyError,
+    LookupError, MemoryError, ModuleNotFoundError, NameError, NotImplementedError, OSError, OverflowError,
+    RecursionError, RuntimeError, TypeError, UnboundLocalError, ValueError, ZeroDivisionError,
+    np.linalg.LinAlgError,
+)}
 
 
 @dataclass(frozen=True)
@@ -72,7 +81,7 @@ MESSAGES = {
     "callback": Message("agent", {"function": int, "args": list, "kwargs": dict},
                         "the student's code calls the grader's function with these arguments"),
     "returned": Message("grader", {"value": VALUE}, "what the grader's function returned"),
-    "raised": Message("either", {"type": str, "builtin": bool, "message": str, "traceback": str},
+    "raised": Message("either", {"type": str, "message": str, "traceback": str},
                       "the call raised this exception"),
     "stop": Message("grader", {}, "the test cell is done: stop serving"),
 }
@@ -97,6 +106,8 @@ def parse(text: Any, sender: str) -> dict:
     """The message `sender` sent as `text`, checked against the table; WireError if it is not one."""
     if type(text) is not str or len(text) > MAX_MESSAGE_CHARS:
         raise WireError(f"a message must be JSON text of at most {MAX_MESSAGE_CHARS} characters")
+    if text.count(",") + text.count("[") + text.count("{") > MAX_JSON_ITEMS:  # arrays travel as base64: no commas
+        raise WireError(f"a message may hold at most {MAX_JSON_ITEMS} items (send large data as a numpy array)")
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):

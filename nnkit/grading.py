@@ -26,6 +26,7 @@ named in the message.
 
 import hashlib
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -438,7 +439,8 @@ def call_without(modules: Sequence[str], func: Callable[..., Any], *args: Any, k
                  **kwargs: Any) -> Any:
     """Call ``func(*args, **kwargs)`` and fail if it runs code of the given nnkit modules.
 
-    Every function call made while ``func`` runs is watched (``sys.setprofile``);
+    Every function call made while ``func`` runs is watched (``sys.setprofile``, and
+    ``threading.setprofile`` for the threads it starts);
     entering a function defined in one of ``modules`` fails the check, however
     it was imported or renamed. ``"nnkit"`` stands for all of nnkit (except this
     module); ``["nnkit.optim", "nnkit.training"]`` forbids only those two.
@@ -461,14 +463,16 @@ def call_without(modules: Sequence[str], func: Callable[..., Any], *args: Any, k
             if name is not None and _in_modules(frame.f_code.co_filename, modules):
                 entered.append(name)
 
-    previous = sys.getprofile()
+    previous, previous_for_threads = sys.getprofile(), threading.getprofile()
     sys.setprofile(watch)
+    threading.setprofile(watch)  # and the threads that func starts
     try:
         with _rules(forbidden=modules):
             result = call_quietly(func, *args, keep_changes=keep_changes, **kwargs)
     finally:
         still_watching = sys.getprofile() is watch
         sys.setprofile(previous)
+        threading.setprofile(previous_for_threads)
     if not still_watching:
         raise AssertionError(f"{_func_name(func)} switched off the check for nnkit calls (sys.setprofile).")
     if entered:

@@ -35,7 +35,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from classgrader.sandbox import SANDBOX_UID
+from classgrader.sandbox import confined_processes
 from classgrader.worker import FINISHED
 from tests.browser import chromium_browser
 from tests.test_feedback import leaked_hidden_lines
@@ -184,6 +184,87 @@ display(HTML("<script>document.title = 'pwned'</script><img src=x onerror=\\"doc
 display(Javascript("document.title = 'pwned'"))
 """
 
+# Found by the red team. A function that, while the test calls it, floods the grader with input
+# requests that are not the agent's, so that the grader never looked at its deadline.
+FLOODS_STDIN = """
+def count_params(n_in, n_hidden, n_out):
+    import time
+    from IPython import get_ipython
+    kernel = get_ipython().kernel
+    while True:
+        kernel.session.send(kernel.stdin_socket, "input_request", {"prompt": "", "password": False},
+                            parent=None, ident=kernel._parent_ident["shell"])
+        time.sleep(0.2)
+"""
+
+# Processes until fork() fails, held for half a minute: the limit on processes is the kernel's own,
+# not one shared with every other student's kernel.
+FORKS_UNTIL_FULL = """
+import os, time
+children = 0
+while True:
+    try:
+        pid = os.fork()
+    except OSError:
+        break
+    if pid == 0:
+        time.sleep(120)
+        os._exit(0)
+    children += 1
+print("forked", children)
+"""
+
+# Files in the folder of the kernel's sockets, which is on the grader's disk.
+WRITES_SOCKET_FOLDER = """
+import os
+from ipykernel import get_connection_file
+written = 0
+for number in range(3):
+    try:
+        with open(os.path.join(os.path.dirname(get_connection_file()), f"fill{number}"), "wb") as handle:
+            handle.write(bytes(50 * 2**20))
+        written += 50
+    except OSError:
+        pass
+print("written to the socket folder:", written)
+"""
+
+# A reply of 30 MB of empty lists: cheap to send, costly to read as JSON.
+HUGE_JSON = """
+import classgrader.agent
+answer_ = classgrader.agent.Agent.answer
+
+
+def answer(self, request):
+    classgrader.agent.Agent.answer = answer_  # once only
+    return '{"kind": "values", "values": {"N_h": {"list": [' + '{"list": []},' * 2_000_000 + '1]}}}'
+
+
+classgrader.agent.Agent.answer = answer
+N_h, N_o = 2, 1
+"""
+
+# A function that prints what the tests give it: the hidden tests' inputs must not reach the feedback.
+PRINTS_ITS_INPUTS = """
+def count_params(n_in, n_hidden, n_out):
+    print("called with", (n_in, n_hidden, n_out))
+    return n_hidden * (n_in + 1) + n_out * (n_hidden + 1)
+"""
+
+# nnkit's own implementation, run in a new thread so that the watch on the calling thread misses it.
+NNKIT_IN_A_THREAD = """
+import threading
+import nnkit
+
+
+def hidden_layer(X, Wh, bh):
+    out = []
+    thread = threading.Thread(target=lambda: out.append(nnkit.sigmoid(X @ Wh.T + bh)))
+    thread.start()
+    thread.join()
+    return out[0]
+"""
+
 IGNORES_INTERRUPT = """
 def p1_predict(x):
     while True:
@@ -260,7 +341,7 @@ def hostile_cases(course: Path, port: int, sentinel: Path) -> dict[str, tuple[di
         "exits_in_test": ({**REFERENCE, "p1_predict": "def p1_predict(x):\n    import os\n    os._exit(1)"},
                           FULL - 2, "kernel died"),
         # Ways into the grader itself. Every test after the patch fails: the grader refuses the reply.
-        "sends_extra_names": (first_answer(EXTRA_NAMES), 0.0, None),
+        "sends_extra_names": (first_answer(EXTRA_NAMES), 0.0, "names the grader's machinery"),
         "forges_values": (first_answer(FORGED_VALUES), FULL - 1, None),
         "acting_objects": (first_answer(f"SENTINEL = {str(sentinel)!r}\n" + ACTING_OBJECTS), FULL - 1, None),
         "huge_message": (first_answer(HUGE_MESSAGE), FULL - 1, "ran out of time"),
@@ -268,7 +349,18 @@ def hostile_cases(course: Path, port: int, sentinel: Path) -> dict[str, tuple[di
         "zeroes_the_tests_weights": ({**REFERENCE, "p5_output_softmax": ZEROES_THE_TESTS_WEIGHTS}, FULL - 3, None),
         "live_html": (first_answer(right + LIVE_HTML), FULL, None),
         "slow_to_render": (first_answer(right + "\nprint('<img ' * 500_000)"), FULL, None),
+        # One output message of 170 MB, over the limit: dropped unread, not read into the grader's memory.
+        "prints_170_mb": (first_answer(right + "\nprint('x' * 170_000_000)"), FULL, None),
         "sleeps_everywhere": (every_answer_sleeps, 0.0, "time budget"),
+        "floods_stdin": ({**REFERENCE, "p7_count_params": FLOODS_STDIN}, FULL - 2, "stdin_socket"),
+        "forks_until_full": ({**first_answer(right + FORKS_UNTIL_FULL),
+                              **{question: REFERENCE[question] + "\nimport time\ntime.sleep(5)"
+                                 for question in ("p1_predict", "p1_zero_interval", "p2_weights", "p2_intermediates")}},
+                             FULL, None),
+        "writes_socket_folder": (first_answer(right + WRITES_SOCKET_FOLDER), FULL, None),
+        "huge_json": (first_answer(HUGE_JSON), FULL - 1, None),
+        "prints_its_inputs": ({**REFERENCE, "p7_count_params": PRINTS_ITS_INPUTS}, FULL, None),
+        "nnkit_in_a_thread": ({**REFERENCE, "p5_hidden_layer": NNKIT_IN_A_THREAD}, FULL - 3, None),
     }
 
 
@@ -398,7 +490,7 @@ def test_confined_code_reached_nothing(graded_class):
     notebook = nbformat.read(course / "autograded" / "reads_solutions" / ASSIGNMENT / NOTEBOOK, as_version=4)
     outputs = str([cell.get("outputs") for cell in notebook.cells])
     assert "BEGIN SOLUTION" not in outputs and "FileNotFoundError" in outputs
-    left = subprocess.run(["pgrep", "-u", str(SANDBOX_UID)], capture_output=True, text=True).stdout.split()
+    left = confined_processes()
     assert not left, f"confined processes still running after make grade: {left}"
 
 
@@ -421,6 +513,21 @@ def test_nothing_the_students_code_made_is_followed(graded_class):
         assert made <= {NOTEBOOK.replace(".ipynb", ".html")}, f"{folder} holds {made}"
     page = (course / "feedback" / "plants_links" / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")).read_text()
     assert "BEGIN SOLUTION" not in page and "SQLite format" not in page
+
+
+def test_the_kernel_cannot_fill_the_graders_disk(graded_class):
+    course = graded_class[0]
+    notebook = nbformat.read(course / "autograded" / "writes_socket_folder" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    printed = str([cell.get("outputs") for cell in notebook.cells])
+    assert "written to the socket folder: 0" in printed, printed[:2000]
+
+
+def test_what_a_function_printed_in_the_hidden_tests_is_not_shown(graded_class):
+    """The hidden tests' inputs stay hidden, even from a function that prints its arguments."""
+    course = graded_class[0]
+    page = (course / "feedback" / "prints_its_inputs" / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")).read_text()
+    calls = {line.strip() for line in page.splitlines() if "called with" in line}
+    assert calls == {"called with (3, 4, 2)"}, f"printed calls on the page: {sorted(calls)[:5]}"
 
 
 def test_no_feedback_page_shows_a_hidden_test(graded_class):
@@ -497,7 +604,7 @@ def test_manual_grades_survive_regrading(graded_class):
 def test_kill_9_then_rerun_gives_the_same_grades(graded_class, tmp_path):
     course, _, _, _, _ = graded_class
     again = new_course(tmp_path / "course")
-    shutil.copytree(course / "submitted", again / "submitted")
+    shutil.copytree(course / "submitted", again / "submitted", symlinks=True)  # the handed-in links as links
     run = make_grade(again, wait=False)
     autograded = again / "autograded"
     deadline = time.time() + 300
@@ -506,7 +613,7 @@ def test_kill_9_then_rerun_gives_the_same_grades(graded_class, tmp_path):
     os.killpg(run.pid, signal.SIGKILL)
     run.wait()
     time.sleep(1)
-    left = subprocess.run(["pgrep", "-u", str(SANDBOX_UID)], capture_output=True, text=True).stdout.split()
+    left = confined_processes()
     assert not left, f"confined kernels outlived the killed grader: {left}"
     result = make_grade(again)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -356,3 +356,18 @@ def test_nnkit_knows_nothing_of_the_grader():
     nnkit_folder = Path(grading.__file__).parent
     mentions = [str(path.name) for path in nnkit_folder.rglob("*.py") if "classgrader" in path.read_text()]
     assert not mentions, f"nnkit modules that name classgrader: {mentions}"
+
+
+def test_call_without_nnkit_catches_nnkit_run_in_a_thread_the_function_starts():
+    import threading
+
+    def in_a_thread(z):
+        out = []
+        thread = threading.Thread(target=lambda: out.append(nnkit.sigmoid(z)))
+        thread.start()
+        thread.join()
+        return out[0]
+
+    with pytest.raises(AssertionError, match=r"calls nnkit\.(activations\.)?sigmoid"):
+        grading.call_without_nnkit(in_a_thread, np.zeros(2))
+    assert threading.getprofile() is None, "the watch on new threads ends with the call"

@@ -17,7 +17,7 @@ import pytest
 from nbclient import NotebookClient
 from traitlets.config import Config
 
-from classgrader.sandbox import SANDBOX_UID, WORKDIR, ConfinedKernelManager, confine, readable_paths
+from classgrader.sandbox import SANDBOX_UIDS_FROM, WORKDIR, ConfinedKernelManager, confine, confined_processes, readable_paths
 from tests.notebooks import REPO
 
 PROBES = {
@@ -29,6 +29,8 @@ PROBES = {
     "write_here": "open('answer.txt', 'w').write('mine')\nprint(open('answer.txt').read())",
     "link_here": f"import os\nos.symlink({str(REPO / 'solutions')!r}, 'solutions_link')\nprint(os.path.islink('solutions_link'))",
     "data_file": "print(open('data.txt').read())\nopen('data.txt', 'w').write('changed')",
+    "socket_folder": ("import os\nfrom ipykernel import get_connection_file\n"
+                      "open(os.path.join(os.path.dirname(get_connection_file()), 'fill'), 'w').write('x')"),
     "fill_tmp": ("written = 0\ntry:\n    for i in range(4):\n        with open(f'/tmp/fill{i}', 'wb') as f:\n"
                  "            f.write(bytes(90 * 2**20))\n        written += 90\n"
                  "finally:\n    print(written)"),
@@ -86,7 +88,7 @@ def test_works_in_its_own_folder_with_nnkit(outcomes):
     uid, cwd = results["who"][0].split()
     assert cwd == WORKDIR
     if os.geteuid() == 0:
-        assert int(uid) == SANDBOX_UID, "the kernel must run as the unprivileged user, not as root"
+        assert int(uid) == SANDBOX_UIDS_FROM + os.getpid(), "the kernel must run as the unprivileged user, not as root"
     assert results["nnkit"] == ("13", None)
     assert results["write_here"] == ("mine", None)
     assert results["data_file"][0] == "shipped with the assignment" and results["data_file"][1] in {
@@ -99,6 +101,14 @@ def test_leaves_nothing_in_the_notebooks_folder(outcomes):
     assert results["link_here"] == ("True", None)
     assert sorted(path.name for path in workdir.iterdir()) == ["data.txt"]
     assert (workdir / "data.txt").read_text() == "shipped with the assignment"
+
+
+def test_cannot_write_into_the_folder_of_its_sockets(outcomes):
+    """That folder is on the grader's disk: once the kernel has made its sockets, it is the grader's."""
+    if os.geteuid() != 0:
+        pytest.skip("the folder can be taken back from the kernel only when grading as root")
+    results, _ = outcomes
+    assert results["socket_folder"][1] == "PermissionError", results["socket_folder"]
 
 
 def test_the_private_folders_have_a_size_limit(outcomes):
@@ -140,7 +150,7 @@ def test_memory_and_processes_are_limited(outcomes):
 def test_nothing_is_left_running_after_the_kernel(outcomes):
     if os.geteuid() != 0:
         pytest.skip("the sandbox user's processes can only be told apart when grading as root")
-    left = subprocess.run(["pgrep", "-u", str(SANDBOX_UID)], capture_output=True, text=True).stdout.split()
+    left = confined_processes()
     assert not left, f"processes of the sandbox user still running: {left}"
 
 

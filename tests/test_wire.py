@@ -155,6 +155,7 @@ def test_messages_are_checked_against_the_table():
         ("not json", "agent", "not JSON"),
         ("[" * 100_000, "agent", "not JSON"),
         (" " * (wire.MAX_MESSAGE_CHARS + 1), "agent", "at most"),
+        ('{"kind": "values", "values": {"x": {"list": [' + "[]," * wire.MAX_JSON_ITEMS + '1]}}}', "agent", "items"),
     ]:
         with pytest.raises(wire.WireError, match=problem):
             wire.parse(text, sender)
