@@ -28,9 +28,10 @@ from classgrader.errors import GradingError
 MAX_NOTEBOOK_BYTES = 20 * 2**20
 # Besides the notebooks, the one file of a submission that nbgrader reads (the hand-in time).
 TIMESTAMP = "timestamp.txt"
-# Words of the grader's own machinery, which no answer needs: a notebook whose code names one is
-# reported for a person to read (its score stands as graded).
-GRADER_WORDS = ("classgrader", "setprofile", "settrace", "current_call_rules", "stdin_socket", "_parent_ident")
+# Words of the grader's own machinery, which no answer needs: a notebook whose code outside its
+# test cells names one is reported for a person to read (its score stands as graded).
+GRADER_WORDS = ("classgrader", "nnkit.grading", "import grading", "call_without", "setprofile", "settrace",
+                "stdin_socket", "_parent_ident")
 
 
 @dataclass
@@ -120,10 +121,16 @@ def check_files(folder: Path, expected: list[str]) -> list[str]:
 
 
 def code_of(notebook: dict) -> str:
-    """All the code of a notebook's code cells, as one text."""
+    """All the code of a notebook's code cells but its test cells, as one text."""
     sources = [cell.get("source", "") for cell in notebook["cells"]
-               if isinstance(cell, dict) and cell.get("cell_type") == "code"]
+               if isinstance(cell, dict) and cell.get("cell_type") == "code" and not is_test_cell(cell)]
     return "\n".join(source if isinstance(source, str) else "".join(map(str, source)) for source in sources)
+
+
+def is_test_cell(cell: dict) -> bool:
+    """A cell marked as an autograded test (nbgrader puts the gradebook's own source back in it)."""
+    meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell.get("metadata"), dict) else {}
+    return isinstance(meta, dict) and bool(meta.get("grade")) and not meta.get("solution")
 
 
 def read_regular_file(path: Path, limit: int = MAX_NOTEBOOK_BYTES) -> bytes:

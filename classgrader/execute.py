@@ -35,6 +35,9 @@ from traitlets import Integer, Unicode
 from classgrader.checker import Checker, assignment_names
 
 MAX_DEATHS = 3
+# The most of one output's text an answer cell keeps in the graded notebook (what reaches the
+# feedback page is limited again there).
+OUTPUT_CHARS = 1_000_000
 
 
 def dead_kernel_output() -> NotebookNode:
@@ -146,6 +149,7 @@ class ResilientExecute(Execute):
                     self._replay(cell, resources, index)
                 else:
                     self.preprocess_cell(cell, resources, index)
+                    shorten_outputs(cell)
 
     def _time_for_a_cell(self) -> int:
         """The cell's timeout, or what is left of the notebook's budget if that is less."""
@@ -166,6 +170,16 @@ class ResilientExecute(Execute):
         self.preprocess_cell(cell, resources, index)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = outputs, count
+
+
+def shorten_outputs(cell: NotebookNode) -> None:
+    """Cut each text of an answer cell's outputs to OUTPUT_CHARS, saying so (a kernel may print gigabytes)."""
+    for output in cell.get("outputs", []):
+        texts = [("text", output)] if "text" in output else [(mime, output.get("data", {})) for mime in output.get("data", {})]
+        for key, holder in texts:
+            text = holder[key] if isinstance(holder[key], str) else "".join(map(str, holder[key]))
+            if len(text) > OUTPUT_CHARS:
+                holder[key] = text[:OUTPUT_CHARS] + f"\n... ({len(text) - OUTPUT_CHARS} more characters not kept)\n"
 
 
 def autograde_steps() -> list:

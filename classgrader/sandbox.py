@@ -12,9 +12,9 @@ is started inside bubblewrap (`bwrap`), so that the student's code:
 - writes only there and in a private /tmp of a limited size that vanishes with the kernel;
 - has no network (a new network namespace: the kernel talks to nbgrader over Unix sockets in a
   folder of its own, not over TCP);
-- runs as an unprivileged user of its own (`setpriv`, when grading as root: user number
-  SANDBOX_UIDS_FROM + the grading process's id, which owns nothing, so that a limit on processes is
-  one kernel's, not shared with every other student's; a user namespace otherwise), with limits on
+- runs as an unprivileged user of its own (`setpriv`, when grading as root: a user number from
+  SANDBOX_UIDS_FROM on, new for every kernel, which owns nothing, so that a limit on processes is
+  one kernel's, not shared with another student's; a user namespace otherwise), with limits on
   memory, processes, file size and CPU time (`prlimit`);
 - can write nothing more into the folder of its sockets (on the grader's disk) once it has made them;
 - cannot outlive the grader (`--die-with-parent`), nor reach its terminal (`--new-session`).
@@ -24,6 +24,7 @@ it through its `Execute.kernel_manager_class` option, everything else unchanged.
 """
 
 import asyncio
+import itertools
 import os
 import shutil
 import subprocess
@@ -33,16 +34,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import zmq.asyncio
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Integer
 
 import nnkit
-from classgrader import wire
 from classgrader.errors import GradingError
 
-# The users the student's code runs as, when grading as root: one per grading process, owning nothing.
-SANDBOX_UIDS_FROM = 1_500_000_000
+# The users the student's code runs as, when grading as root: one per kernel, owning nothing
+# (SANDBOX_UIDS_FROM + 256 x the grading process's id + the kernel's number in it, below 2**31).
+SANDBOX_UIDS_FROM = 1_000_000_000
+_kernel_numbers = itertools.count()
 # Inside a user namespace (grading as another user): "nobody".
 NOBODY = 65534
 TOOLS = ("bwrap", "setpriv", "prlimit")
@@ -118,8 +119,10 @@ def _environment() -> list[str]:
 
 
 def sandbox_uid() -> int:
-    """The user (and group) this grading process's kernels run as."""
-    return SANDBOX_UIDS_FROM + os.getpid() if os.geteuid() == 0 else NOBODY
+    """A user (and group) for a new kernel: one that no other kernel running now has."""
+    if os.geteuid() != 0:
+        return NOBODY
+    return SANDBOX_UIDS_FROM + (os.getpid() << 8) + next(_kernel_numbers) % 256
 
 
 def confined_processes() -> list[int]:
@@ -135,11 +138,10 @@ def confined_processes() -> list[int]:
     return found
 
 
-def _become_nobody() -> list[str]:
+def _become_nobody(uid: int) -> list[str]:
     """As root: switch to the unprivileged user for good. Otherwise bwrap's user namespace does it."""
     if os.geteuid() != 0:
         return []
-    uid = sandbox_uid()
     return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs"]
 
 
@@ -158,7 +160,7 @@ def data_files(folder: Path) -> list[tuple[Path, str]]:
 
 
 def confine(command: list[str], socket_dir: Path, limits: Limits = Limits(),
-            files: list[tuple[Path, str]] = ()) -> list[str]:
+            files: list[tuple[Path, str]] = (), uid: int = NOBODY) -> list[str]:
     """The command line that runs `command` confined, in WORKDIR, talking through `socket_dir`.
 
     Args:
@@ -166,6 +168,7 @@ def confine(command: list[str], socket_dir: Path, limits: Limits = Limits(),
         socket_dir: the folder of the kernel's connection file and Unix sockets.
         limits: memory, processes, file size, CPU time and the sizes of the in-memory folders.
         files: (path, name) of files to show read-only in WORKDIR under that name.
+        uid: the user to run as, when run as root (see `sandbox_uid`).
     """
     namespaces = ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
     if os.geteuid() != 0:
@@ -191,16 +194,16 @@ def confine(command: list[str], socket_dir: Path, limits: Limits = Limits(),
     return [
         "bwrap", *namespaces, *mounts, *_environment(),
         "--die-with-parent", "--new-session", "--chdir", WORKDIR, "--",
-        *_become_nobody(), *rlimits, *command,
+        *_become_nobody(uid), *rlimits, *command,
     ]
 
 
-def hand_over(*folders: Path) -> None:
+def hand_over(uid: int, *folders: Path) -> None:
     """Let the sandbox user write in these folders (only the folders, not the files in them)."""
     if os.geteuid() != 0:
         return
     for folder in folders:
-        os.chown(folder, sandbox_uid(), sandbox_uid())
+        os.chown(folder, uid, uid)
 
 
 def missing_isolation() -> str | None:
@@ -210,9 +213,9 @@ def missing_isolation() -> str | None:
         return (f"{', '.join(missing)} not found: install them (Debian: apt-get install bubblewrap util-linux), "
                 f"or grade without isolation with UNSAFE=1")
     with tempfile.TemporaryDirectory(prefix="sandbox-check-") as scratch:
-        folder = Path(scratch)
-        hand_over(folder)
-        probe = confine([sys.executable, "-c", "import nnkit, numpy"], socket_dir=folder)
+        folder, uid = Path(scratch), sandbox_uid()
+        hand_over(uid, folder)
+        probe = confine([sys.executable, "-c", "import nnkit, numpy"], socket_dir=folder, uid=uid)
         try:
             result = subprocess.run(probe, capture_output=True, text=True, timeout=120)
         except subprocess.TimeoutExpired:
@@ -262,19 +265,12 @@ class ConfinedKernelManager(AsyncKernelManager):
         # A signal would reach bwrap, not the kernel inside: interrupt (after a cell's timeout) by message.
         self.kernel_spec.interrupt_mode = "message"
         notebook_folder = Path(self._launch_args.get("cwd") or os.getcwd())
+        self.uid = sandbox_uid()  # a new user for every kernel started
         if os.geteuid() == 0:
-            os.chown(self.connection_file, sandbox_uid(), sandbox_uid())
-        hand_over(self._socket_dir)
-        return confine(command, socket_dir=self._socket_dir, limits=self.limits, files=data_files(notebook_folder))
-
-    def client(self, **kwargs):
-        """A client whose sockets drop, unread, any message larger than the wire's limit: a kernel's
-        output of gigabytes would otherwise be read into the grading worker's memory."""
-        context = zmq.asyncio.Context()
-        context.setsockopt(zmq.MAXMSGSIZE, wire.MAX_MESSAGE_CHARS + 2**20)
-        client = super().client(context=context, **kwargs)
-        client._created_context = True  # so that the client closes the context with its channels
-        return client
+            os.chown(self.connection_file, self.uid, self.uid)
+        hand_over(self.uid, self._socket_dir)
+        return confine(command, socket_dir=self._socket_dir, limits=self.limits, files=data_files(notebook_folder),
+                       uid=self.uid)
 
     async def _async_post_start_kernel(self, **kw) -> None:
         await super()._async_post_start_kernel(**kw)

@@ -162,6 +162,9 @@ def explain_failure(result: dict) -> str:
     for error, meaning in {**CUT_SHORT, **FAILURES}.items():
         if error in text:
             return meaning
+    logged = [line for line in (result.get("log") or "").splitlines() if line.startswith("[ERROR]")]
+    if logged:  # nbgrader's own words, before its traceback's "raise NbGraderException(msg)"
+        return logged[0].removeprefix("[ERROR]").strip()[:300]
     lines = [line for line in text.splitlines() if "Error" in line or "Exception" in line]
     return lines[0].strip()[:300] if lines else last_error_line(result)
 

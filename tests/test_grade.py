@@ -341,7 +341,7 @@ def hostile_cases(course: Path, port: int, sentinel: Path) -> dict[str, tuple[di
         "exits_in_test": ({**REFERENCE, "p1_predict": "def p1_predict(x):\n    import os\n    os._exit(1)"},
                           FULL - 2, "kernel died"),
         # Ways into the grader itself. Every test after the patch fails: the grader refuses the reply.
-        "sends_extra_names": (first_answer(EXTRA_NAMES), 0.0, "names the grader's machinery"),
+        "sends_extra_names": (first_answer(EXTRA_NAMES), 0.0, "names the grader"),
         "forges_values": (first_answer(FORGED_VALUES), FULL - 1, None),
         "acting_objects": (first_answer(f"SENTINEL = {str(sentinel)!r}\n" + ACTING_OBJECTS), FULL - 1, None),
         "huge_message": (first_answer(HUGE_MESSAGE), FULL - 1, "ran out of time"),
@@ -349,7 +349,7 @@ def hostile_cases(course: Path, port: int, sentinel: Path) -> dict[str, tuple[di
         "zeroes_the_tests_weights": ({**REFERENCE, "p5_output_softmax": ZEROES_THE_TESTS_WEIGHTS}, FULL - 3, None),
         "live_html": (first_answer(right + LIVE_HTML), FULL, None),
         "slow_to_render": (first_answer(right + "\nprint('<img ' * 500_000)"), FULL, None),
-        # One output message of 170 MB, over the limit: dropped unread, not read into the grader's memory.
+        # An output of 170 MB: the graded notebook keeps its first megabyte.
         "prints_170_mb": (first_answer(right + "\nprint('x' * 170_000_000)"), FULL, None),
         "sleeps_everywhere": (every_answer_sleeps, 0.0, "time budget"),
         "floods_stdin": ({**REFERENCE, "p7_count_params": FLOODS_STDIN}, FULL - 2, "stdin_socket"),
@@ -361,6 +361,10 @@ def hostile_cases(course: Path, port: int, sentinel: Path) -> dict[str, tuple[di
         "huge_json": (first_answer(HUGE_JSON), FULL - 1, None),
         "prints_its_inputs": ({**REFERENCE, "p7_count_params": PRINTS_ITS_INPUTS}, FULL, None),
         "nnkit_in_a_thread": ({**REFERENCE, "p5_hidden_layer": NNKIT_IN_A_THREAD}, FULL - 3, None),
+        # nnkit's watcher replaced in the student's own kernel: it cannot be stopped there, so it is reported.
+        "replaces_the_watch": ({**first_answer(right + "\nfrom nnkit import grading\n"
+                                              "grading.call_without = lambda modules, func, *a, **k: func(*a, **k)"),
+                                "p5_hidden_layer": NNKIT_IN_A_THREAD}, FULL, "names the grader"),
     }
 
 
@@ -517,6 +521,8 @@ def test_nothing_the_students_code_made_is_followed(graded_class):
 
 def test_the_kernel_cannot_fill_the_graders_disk(graded_class):
     course = graded_class[0]
+    graded = course / "autograded" / "prints_170_mb" / ASSIGNMENT / NOTEBOOK
+    assert graded.stat().st_size < 3 * 2**20, "a graded notebook keeps at most a megabyte of each output"
     notebook = nbformat.read(course / "autograded" / "writes_socket_folder" / ASSIGNMENT / NOTEBOOK, as_version=4)
     printed = str([cell.get("outputs") for cell in notebook.cells])
     assert "written to the socket folder: 0" in printed, printed[:2000]
@@ -526,7 +532,10 @@ def test_what_a_function_printed_in_the_hidden_tests_is_not_shown(graded_class):
     """The hidden tests' inputs stay hidden, even from a function that prints its arguments."""
     course = graded_class[0]
     page = (course / "feedback" / "prints_its_inputs" / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")).read_text()
-    calls = {line.strip() for line in page.splitlines() if "called with" in line}
+    from bs4 import BeautifulSoup
+
+    text = BeautifulSoup(page, "html.parser").get_text()
+    calls = {line.strip() for line in text.splitlines() if line.strip().startswith("called with (")}
     assert calls == {"called with (3, 4, 2)"}, f"printed calls on the page: {sorted(calls)[:5]}"
 
 

@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import threading
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -88,7 +89,7 @@ def test_works_in_its_own_folder_with_nnkit(outcomes):
     uid, cwd = results["who"][0].split()
     assert cwd == WORKDIR
     if os.geteuid() == 0:
-        assert int(uid) == SANDBOX_UIDS_FROM + os.getpid(), "the kernel must run as the unprivileged user, not as root"
+        assert int(uid) >= SANDBOX_UIDS_FROM, "the kernel must run as an unprivileged user of its own, not as root"
     assert results["nnkit"] == ("13", None)
     assert results["write_here"] == ("mine", None)
     assert results["data_file"][0] == "shipped with the assignment" and results["data_file"][1] in {
@@ -155,9 +156,21 @@ def test_nothing_is_left_running_after_the_kernel(outcomes):
 
 
 def test_the_command_line_reads_as_documented(tmp_path):
-    command = confine(["python", "-c", "pass"], socket_dir=tmp_path)
+    command = confine(["python", "-c", "pass"], socket_dir=tmp_path, uid=SANDBOX_UIDS_FROM + 1)
     assert command[0] == "bwrap" and "--unshare-net" in command and "--die-with-parent" in command
     assert command[-3:] == ["python", "-c", "pass"]
     bound = {command[i + 1] for i, word in enumerate(command) if word in ("--bind", "--ro-bind")}
     assert str(REPO) not in bound, "the course folder itself must never be bound, only nnkit's source"
     assert str(REPO / "nnkit") in bound
+
+
+def test_every_kernel_runs_as_a_user_of_its_own():
+    """A limit on processes counts a user's processes: one student's kernel must not use up another's."""
+    if os.geteuid() != 0:
+        pytest.skip("users of their own are only given when grading as root (a user namespace otherwise)")
+    from classgrader.sandbox import sandbox_uid
+
+    uids = {sandbox_uid() for _ in range(3)}
+    assert len(uids) == 3 and min(uids) >= SANDBOX_UIDS_FROM and max(uids) < 2**31
+    command = confine(["python", "-c", "pass"], socket_dir=Path("/tmp"), uid=min(uids))
+    assert f"--reuid={min(uids)}" in command
