@@ -31,7 +31,7 @@ TIMESTAMP = "timestamp.txt"
 # Words of the grader's own machinery, which no answer needs: a notebook whose code outside its
 # test cells names one is reported for a person to read (its score stands as graded).
 GRADER_WORDS = ("classgrader", "nnkit.grading", "import grading", "call_without", "setprofile", "settrace",
-                "stdin_socket", "_parent_ident")
+                "stdin_socket", "_parent_ident", "__import__", "importlib", "setattr(", "sys.modules")
 
 
 @dataclass

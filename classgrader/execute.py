@@ -18,6 +18,7 @@ may take its timeout but no more than what is left of the budget, and once it is
 cells after are not run, so that one submission cannot hold a worker for the whole night.
 """
 
+import contextlib
 import copy
 import time
 from pathlib import Path
@@ -67,6 +68,20 @@ class OutOfTime(Exception):
     """The notebook used up its time budget before this cell."""
 
 
+class KernelDidNotStart(Exception):
+    """A new kernel died before it answered (seen on a busy machine, after a kernel was killed)."""
+
+
+# How many times a kernel that does not start is tried again, with a new kernel manager.
+START_RETRIES = 2
+
+# What grading each notebook cut short, by notebook name, as the names of the errors that say so
+# (DeadKernelError, NotRunError, OutOfTimeError, CellTimeoutError, MemoryError). The worker reads it
+# in this same process after nbgrader's autograde; it is not read back from the graded notebook,
+# where a student's own cell can raise an exception of any name.
+FINDINGS: dict[str, list[str]] = {}
+
+
 def test_cells(resources: dict) -> dict[str, str]:
     """The notebook's autograded test cells in the gradebook: grade id -> source (with hidden tests)."""
     meta = resources["nbgrader"]
@@ -108,20 +123,30 @@ class ResilientExecute(Execute):
         self._checker = Checker(answer_names(self.source_root, resources, self._tests))
         self._cell_timeout = self.timeout or 600
         self._deadline = time.monotonic() + self.submission_timeout
+        self._found = FINDINGS.setdefault(resources["nbgrader"]["notebook"], [])
         died_in: list[int] = []
+        start_failures = 0
         try:
             while True:
                 try:
                     self._run_all(resources, died_in)
                     break
+                except KernelDidNotStart:
+                    start_failures += 1
+                    if start_failures > START_RETRIES:
+                        raise
+                    self.km = None  # a new kernel manager, with a folder of its own
                 except OutOfTime:
                     self._give_up_after(self._running - 1, out_of_time_output(self.submission_timeout))
+                    self._found.append("OutOfTimeError")
                     break
                 except (DeadKernelError, CellTimeoutError):  # a kernel that stops answering is as good as dead
                     died_in.append(self._running)
                     self.nb.cells[self._running].outputs.append(dead_kernel_output())
+                    self._found.append("DeadKernelError")
                     if len(died_in) > MAX_DEATHS:
                         self._give_up_after(self._running)
+                        self._found.append("NotRunError")
                         break
         finally:
             self._checker.disconnect()
@@ -132,7 +157,11 @@ class ResilientExecute(Execute):
     def _run_all(self, resources, died_in: list[int]) -> None:
         """Run every cell in a new kernel; cells before the last death are replays."""
         replay_until = max(died_in, default=-1)
-        with self.setup_kernel():
+        with contextlib.ExitStack() as kernel:
+            try:
+                kernel.enter_context(self.setup_kernel())
+            except RuntimeError as error:  # nbclient's "Kernel died before replying to kernel_info"
+                raise KernelDidNotStart(str(error)) from None
             info = self.wait_for_reply(self.kc.kernel_info())
             self.nb.metadata["language_info"] = info["content"]["language_info"]
             self._checker.connect(self.km)
@@ -145,11 +174,18 @@ class ResilientExecute(Execute):
                     if index > replay_until:  # a test changes nothing in the kernel: no replay
                         self._checker.run_cell(cell, self.timeout, self.code_cells_executed + 1)
                         self.code_cells_executed += 1
+                        self._found += errors_named(cell, ("CellTimeoutError", "MemoryError"))
                 elif index < replay_until:
                     self._replay(cell, resources, index)
                 else:
                     self.preprocess_cell(cell, resources, index)
                     shorten_outputs(cell)
+                    self._found += errors_named(cell, ("MemoryError",))
+
+    async def _async_handle_timeout(self, timeout: int, cell=None):
+        """nbclient's, when an answer cell runs out of time; and it is noted."""
+        self._found.append("CellTimeoutError")
+        return await super()._async_handle_timeout(timeout, cell)
 
     def _time_for_a_cell(self) -> int:
         """The cell's timeout, or what is left of the notebook's budget if that is less."""
@@ -170,6 +206,12 @@ class ResilientExecute(Execute):
         self.preprocess_cell(cell, resources, index)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = outputs, count
+
+
+def errors_named(cell: NotebookNode, names: tuple[str, ...]) -> list[str]:
+    """The names among `names` of the errors in a cell's outputs."""
+    return [output.get("ename") for output in cell.get("outputs", [])
+            if output.get("output_type") == "error" and output.get("ename") in names]
 
 
 def shorten_outputs(cell: NotebookNode) -> None:

@@ -58,6 +58,10 @@ MESSAGE_LIMIT = 3_000  # characters of a test's error message
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"  # nbgrader's markers, in any case
 HIDDEN_TESTS_NOTE = "# Hidden tests ran here too; they are not shown."
 HIDDEN_FAILURE_NOTE = "(This failed in a hidden test, on inputs that are not shown.)"
+# Once hidden tests have run, the student's code may hold their inputs (a function can keep what it
+# was called with), so what the student's later cells showed while being graded is not on the page.
+AFTER_HIDDEN_TESTS_NOTE = ("(What this cell showed while it was graded is not shown: it ran after hidden tests, "
+                           "whose inputs it could show. Your own notebook has your outputs.)")
 # Lines of nnkit.grading's messages that help without giving the expected values away.
 HELPFUL_LINES = ("This looks like a common mistake:", "Hint:")
 # Errors classgrader's execute writes itself (no test code in them): shown as they are.
@@ -232,7 +236,13 @@ class Redactor:
         language = nb.metadata.get("language_info", {})
         metadata = {"language_info": {key: language[key] for key in ("name", "pygments_lexer")
                                       if isinstance(language.get(key), str)}}
-        cells = [self.cell(cell) for cell in nb.cells]
+        cells, after_hidden_tests = [], False
+        for cell in nb.cells:
+            safe = self.cell(cell)
+            if safe is not None and after_hidden_tests and safe.cell_type == "code" and not is_test_cell(cell):
+                safe.outputs = [text_output(AFTER_HIDDEN_TESTS_NOTE)] if safe.outputs else []
+            after_hidden_tests |= is_test_cell(cell) and bool(hidden_line_numbers(text_of(cell.get("source"))))
+            cells.append(safe)
         return NotebookNode(nbformat=nb.get("nbformat", 4), nbformat_minor=nb.get("nbformat_minor", 5),
                             metadata=metadata, cells=[cell for cell in cells if cell is not None])
 

@@ -12,6 +12,7 @@ symbolic link, a device, a huge file) is ever read or copied into autograded/ an
 import ctypes
 import json
 import logging
+import multiprocessing
 import os
 import shutil
 import signal
@@ -20,11 +21,11 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import nbformat
 from nbgrader.apps.api import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
 from classgrader.course import Course, fingerprint, stage
+from classgrader import execute
 from classgrader.execute import autograde_steps
 from classgrader.feedback import FeedbackExporter
 
@@ -62,9 +63,13 @@ class Outcome:
 
 
 def die_with_parent() -> None:
-    """Ask Linux to kill this worker when the grading command dies, even by kill -9."""
+    """Ask Linux to kill this worker when the grading command dies, even by kill -9; and stop now
+    if the command died before the request was made (between the fork and here)."""
     PR_SET_PDEATHSIG = 1
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:
+        os._exit(1)
 
 
 def silence_output() -> None:
@@ -112,6 +117,7 @@ def autograde(assignment: str, student: str, notebooks: list[str], start: float)
     with tempfile.TemporaryDirectory(prefix="classgrader-staged-") as staged:
         stage(submitted, Path(staged) / student / assignment)
         _api.coursedir.submitted_directory = staged  # an absolute path: nbgrader reads the submission there
+        execute.FINDINGS.clear()
         try:
             result = _api.autograde(assignment, student, force=False, create=True)
         finally:
@@ -125,7 +131,7 @@ def autograde(assignment: str, student: str, notebooks: list[str], start: float)
         outcome.problems.append(f"nbgrader could not grade it: {explain_failure(result)}")
     folder = Path(_api.coursedir.format_path("autograded", student, assignment))
     for name in notebooks:
-        outcome.problems += cut_short(folder / f"{name}.ipynb")
+        outcome.problems += cut_short(execute.FINDINGS.get(name, []))
     outcome.seconds = time.perf_counter() - start
     record_finished(folder, outcome, fingerprint(submitted))
     return outcome
@@ -176,15 +182,7 @@ def last_error_line(result: dict) -> str:
     return lines[-1][:300] if lines else "unknown error"
 
 
-def cut_short(path: Path) -> list[str]:
-    """Reasons found in a graded notebook why some of its tests could not run to the end."""
-    if not path.exists():
-        return []
-    notebook = nbformat.read(path, as_version=4)
-    reasons = []
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            meaning = CUT_SHORT.get(output.get("ename", ""))
-            if output.get("output_type") == "error" and meaning and meaning not in reasons:
-                reasons.append(meaning)
-    return reasons
+def cut_short(found: list[str]) -> list[str]:
+    """Why some of a notebook's tests could not run to the end, in words, from what its grading
+    noted (execute.FINDINGS), each reason once."""
+    return list(dict.fromkeys(CUT_SHORT[name] for name in found if name in CUT_SHORT))

@@ -22,7 +22,7 @@ from traitlets.config import Config
 
 from classgrader import checker
 from classgrader.feedback import (
-    HIDDEN_FAILURE_NOTE, HIDDEN_TESTS_NOTE, MISSING_ALT, PAGE_MARKUP_LIMIT, PAGE_TEXT_LIMIT, TEXT_LIMIT,
+    AFTER_HIDDEN_TESTS_NOTE, HIDDEN_FAILURE_NOTE, HIDDEN_TESTS_NOTE, MISSING_ALT, PAGE_MARKUP_LIMIT, PAGE_TEXT_LIMIT, TEXT_LIMIT,
     FeedbackExporter,
 )
 from tests.notebooks import REPO
@@ -279,8 +279,8 @@ def test_a_student_cell_that_fails_in_a_test_cells_code_shows_no_traceback():
     error = ipython_error(TEST_SOURCE, 7, 8, "TypeError", "unsupported operand")
     student_cell = answer_cell("secret_expected()", [error], count=8)
     page = text_of(feedback_page(notebook_of(grading_cell(count=7), student_cell)))
-    assert "TypeError: unsupported operand" in page
-    for secret in HIDDEN_LINES + ["Cell In", "Traceback"]:
+    assert AFTER_HIDDEN_TESTS_NOTE in page, "after hidden tests, a student cell's graded outputs are not shown"
+    for secret in HIDDEN_LINES + ["Cell In", "Traceback", "unsupported operand"]:
         assert secret not in page, secret
 
 

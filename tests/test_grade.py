@@ -265,6 +265,35 @@ def hidden_layer(X, Wh, bh):
     return out[0]
 """
 
+# Found by the second red team: exceptions of the student's own, named as the grader's, so that the
+# report says grading was cut short when it was not.
+FAKES_CUT_SHORT = """
+class DeadKernelError(Exception):
+    pass
+
+
+class OutOfTimeError(Exception):
+    pass
+
+
+for kind in (DeadKernelError, OutOfTimeError):
+    try:
+        raise kind("the kernel died while running this cell")
+    except kind:
+        get_ipython().showtraceback()
+"""
+
+# Found by the second red team: the student's functions keep what the hidden tests give them, and a
+# later cell prints it; the feedback page must not show it.
+RECORDS_HIDDEN_INPUTS = """
+RECORDED = []
+
+
+def count_params(n_in, n_hidden, n_out):
+    RECORDED.append((n_in, n_hidden, n_out))
+    return n_hidden * (n_in + 1) + n_out * (n_hidden + 1)
+"""
+
 IGNORES_INTERRUPT = """
 def p1_predict(x):
     while True:
@@ -360,6 +389,8 @@ def hostile_cases(course: Path, port: int, sentinel: Path) -> dict[str, tuple[di
         "writes_socket_folder": (first_answer(right + WRITES_SOCKET_FOLDER), FULL, None),
         "huge_json": (first_answer(HUGE_JSON), FULL - 1, None),
         "prints_its_inputs": ({**REFERENCE, "p7_count_params": PRINTS_ITS_INPUTS}, FULL, None),
+        "fakes_cut_short": (first_answer(right + FAKES_CUT_SHORT), FULL, None),
+
         "nnkit_in_a_thread": ({**REFERENCE, "p5_hidden_layer": NNKIT_IN_A_THREAD}, FULL - 3, None),
         # nnkit's watcher replaced in the student's own kernel: it cannot be stopped there, so it is reported.
         "replaces_the_watch": ({**first_answer(right + "\nfrom nnkit import grading\n"
@@ -386,6 +417,11 @@ def write_class(course: Path, port: int, sentinel: Path) -> dict[str, tuple[floa
     expected["broken_json"] = (0.0, "not valid JSON")
     hand_in(course, "wrong_file_name", filled_release(RELEASE, REFERENCE), name="forward_pass (1).ipynb")
     expected["wrong_file_name"] = (0.0, "wrong file name")
+    # A last cell of the student's own, after every test, that prints what the hidden tests gave.
+    recorder = filled_release(RELEASE, {**REFERENCE, "p7_count_params": RECORDS_HIDDEN_INPUTS})
+    recorder.cells.append(nbformat.v4.new_code_cell("print('RECORDED', RECORDED)"))
+    hand_in(course, "records_hidden_inputs", recorder)
+    expected["records_hidden_inputs"] = (FULL, None)
     # Handed in as links: the notebook itself (to another student's), and beside a right notebook.
     folder = hand_in(course, "hands_in_a_link", filled_release(RELEASE, {}), name="unused.ipynb")
     (folder / NOTEBOOK).symlink_to(course / "submitted" / "honest_reference" / ASSIGNMENT / NOTEBOOK)
@@ -481,6 +517,7 @@ def test_the_report_names_each_problem_and_opens_from_the_last_line(graded_class
             row = page[page.index(f"<td>{student}</td>"):][:600]
             assert reason in row, f"the report does not say why {student} needs attention:\n{row}"
     assert "<td>honest_reference</td>" not in page, "an honest submission is listed as needing attention"
+    assert "<td>fakes_cut_short</td>" not in page, "a student's own exceptions are taken for the grader's"
     assert '<img src="data:image/png;base64,' in page
     histograms = page[page.index("alt=\"Histograms"):].split('"')[1]
     assert all(f"test_{question} " in histograms for question in ("p1_sizes", "p5_hidden_layer", "p7_count_params")), \
@@ -537,6 +574,8 @@ def test_what_a_function_printed_in_the_hidden_tests_is_not_shown(graded_class):
     text = BeautifulSoup(page, "html.parser").get_text()
     calls = {line.strip() for line in text.splitlines() if line.strip().startswith("called with (")}
     assert calls == {"called with (3, 4, 2)"}, f"printed calls on the page: {sorted(calls)[:5]}"
+    page = (course / "feedback" / "records_hidden_inputs" / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")).read_text()
+    assert "RECORDED [" not in BeautifulSoup(page, "html.parser").get_text(), "a later cell showed the hidden inputs"
 
 
 def test_no_feedback_page_shows_a_hidden_test(graded_class):
