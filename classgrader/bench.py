@@ -56,8 +56,11 @@ def main(argv: list[str] | None = None) -> int:
             students = make_demo_class(args.assignment, course, args.copies, KINDS)
             nbgrader(course, "generate_assignment", args.assignment)
         print(f"{len(students)} submissions of {args.assignment}, {len(os.sched_getaffinity(0))} cores")
+        # The baseline is nbgrader as it ships: its own feedback exporter, not the course's (which
+        # nbgrader_config.py sets, to keep the hidden tests off the pages).
         plain_seconds = timed(lambda: (nbgrader(plain, "autograde", args.assignment),
-                                       nbgrader(plain, "generate_feedback", args.assignment),
+                                       nbgrader(plain, "generate_feedback", args.assignment,
+                                                "--GenerateFeedback.exporter_class=nbconvert.exporters.HTMLExporter"),
                                        nbgrader(plain, "export", "--to", "grades.csv")))
         print(f"plain nbgrader, sequential, unconfined: {plain_seconds:6.1f} s")
         ours_seconds = timed(lambda: subprocess.run(
