@@ -20,6 +20,7 @@ from matplotlib.patches import Circle, Patch
 from numpy.typing import ArrayLike, NDArray
 
 from nnkit.activations import ACTIVATIONS
+from nnkit.drawing import format_number, rim_points
 
 Array = NDArray[np.float64]
 
@@ -38,11 +39,6 @@ def _new_axes(ax: Axes | None, figsize: tuple[float, float] = (5.0, 3.5)) -> Axe
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
     return ax
-
-
-def format_number(value: float) -> str:
-    """A short label for a number: 3 significant digits, a real minus sign (−2, 0.5, 1.5e+03)."""
-    return f"{float(value):.3g}".replace("-", "\N{MINUS SIGN}")
 
 
 # --------------------------------------------------------------------------- network diagram
@@ -93,8 +89,7 @@ def _draw_unit(ax: Axes, centre: Array, label: str, gid: str) -> None:
 
 def _draw_edge(ax: Axes, start: Array, end: Array, weight: float | None, gid: str) -> None:
     """A line between two units, from rim to rim; dashed if the weight is negative."""
-    direction = (end - start) / np.linalg.norm(end - start)
-    a, b = start + UNIT_RADIUS * direction, end - UNIT_RADIUS * direction
+    a, b = rim_points(start, end, UNIT_RADIUS)
     style = "--" if weight is not None and weight < 0 else "-"
     ax.add_line(Line2D([a[0], b[0]], [a[1], b[1]], color="0.45", lw=1.2, ls=style, zorder=1, gid=gid))
 

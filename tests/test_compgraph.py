@@ -1,5 +1,6 @@
-"""Computation graphs: structure (backward order, paths), drawing, and the anchor example's numbers
-checked by hand, against central differences and against TwoLayerNet."""
+"""Computation graphs: structure (backward order, paths; nnkit.compgraph), drawing (nnkit.graph_drawing,
+nnkit.drawing), and the course's examples (nnkit.course_graphs), whose anchor numbers are checked by
+hand, against central differences and against TwoLayerNet."""
 
 import matplotlib.pyplot as plt
 from matplotlib.colors import to_rgb
@@ -9,13 +10,16 @@ from hypothesis import assume, given, settings
 
 import nnkit
 from nnkit import compgraph as cg
+from nnkit import course_graphs as examples
+from nnkit import drawing
+from nnkit import graph_drawing as gd
 from tests.strategies import arrays
 
 READY_MADE = {
-    "one_hidden_layer": (cg.one_hidden_layer_graph, "L"),
-    "exp_model": (cg.exp_model_graph, "L"),
-    "anchor": (cg.anchor_network_graph, "J"),
-    "two_sigmoid_layers": (cg.two_sigmoid_layers_graph, "f"),
+    "one_hidden_layer": (examples.one_hidden_layer_graph, "L"),
+    "exp_model": (examples.exp_model_graph, "L"),
+    "anchor": (examples.anchor_network_graph, "J"),
+    "two_sigmoid_layers": (examples.two_sigmoid_layers_graph, "f"),
 }
 
 
@@ -53,14 +57,14 @@ def test_backward_order_visits_a_node_after_all_its_users(which):
 
 
 def test_backward_order_follows_seed_001_steps():
-    nodes, edges = cg.one_hidden_layer_graph()
+    nodes, edges = examples.one_hidden_layer_graph()
     assert cg.backward_order(nodes, edges, "L") == ["L", "zO", "WO", "bO", "uH", "zH", "WH", "bH"]
-    nodes, edges = cg.anchor_network_graph()
+    nodes, edges = examples.anchor_network_graph()
     assert cg.backward_order(nodes, edges, "J") == ["J", "y_hat", "b", "W2", "z", "a", "W1"]
 
 
 def test_all_paths_in_seed_002_network():
-    _, edges = cg.two_sigmoid_layers_graph()
+    _, edges = examples.two_sigmoid_layers_graph()
     paths = cg.all_paths(edges, "p", "f")
     assert sorted(paths) == [["p", "h1", f"z{k}", "y_hat", "f"] for k in (1, 2, 3)]
     assert cg.all_paths(edges, "s", "f") == [["s", "z1", "y_hat", "f"]]
@@ -82,13 +86,13 @@ def test_check_graph_rejects_bad_graphs():
 
 
 def test_format_value():
-    assert cg.format_value(-0.0) == "0"
-    assert cg.format_value(-2.0) == "\N{MINUS SIGN}2"
-    assert cg.format_value([3.0, -2.0]) == "[3, \N{MINUS SIGN}2]"
-    assert cg.format_value(np.eye(2)) == "[1, 0]\n[0, 1]"
-    assert cg.format_value("= Wx") == "= Wx"
+    assert gd.format_value(-0.0) == "0"
+    assert gd.format_value(-2.0) == "\N{MINUS SIGN}2"
+    assert gd.format_value([3.0, -2.0]) == "[3, \N{MINUS SIGN}2]"
+    assert gd.format_value(np.eye(2)) == "[1, 0]\n[0, 1]"
+    assert gd.format_value("= Wx") == "= Wx"
     with pytest.raises(ValueError):
-        cg.format_value(np.zeros((2, 2, 2)))
+        gd.format_value(np.zeros((2, 2, 2)))
 
 
 def _gids(ax):
@@ -96,9 +100,9 @@ def _gids(ax):
 
 
 def test_draw_writes_values_and_only_the_given_gradients():
-    nodes, edges = cg.anchor_network_graph()
-    values, grads = cg.anchor_forward_backward()
-    ax = cg.draw_computation_graph(nodes, edges, values, {"J": 1.0, "y_hat": grads["y_hat"]}, highlight=["y_hat"])
+    nodes, edges = examples.anchor_network_graph()
+    values, grads = examples.anchor_forward_backward()
+    ax = gd.draw_computation_graph(nodes, edges, values, {"J": 1.0, "y_hat": grads["y_hat"]}, highlight=["y_hat"])
     gids = _gids(ax)
     assert {f"node-{node.name}" for node in nodes} <= gids
     assert {f"edge-{a}-{b}" for a, b in edges} <= gids
@@ -109,20 +113,20 @@ def test_draw_writes_values_and_only_the_given_gradients():
     assert texts["value-b"] == "\N{MINUS SIGN}5"
     circles = {p.get_gid(): p for p in ax.patches if p.get_gid() and p.get_gid().startswith("node-")}
     for name, kind in [("W1", "parameter"), ("x", "data"), ("a", "operation")]:
-        assert circles[f"node-{name}"].get_facecolor()[:3] == pytest.approx(to_rgb(cg.KIND_COLORS[kind]))
+        assert circles[f"node-{name}"].get_facecolor()[:3] == pytest.approx(to_rgb(gd.KIND_COLORS[kind]))
     assert circles["node-y_hat"].get_linewidth() > circles["node-b"].get_linewidth()
     plt.close("all")
 
 
 def test_draw_highlights_edges_and_uses_the_given_axes():
-    nodes, edges = cg.two_sigmoid_layers_graph()
+    nodes, edges = examples.two_sigmoid_layers_graph()
     _, ax = plt.subplots()
     lit = cg.path_edges(cg.all_paths(edges, "p", "f"))
-    assert cg.draw_computation_graph(nodes, edges, ax=ax, highlight_edges=lit) is ax
+    assert gd.draw_computation_graph(nodes, edges, ax=ax, highlight_edges=lit) is ax
     arrows = {p.get_gid(): p for p in ax.patches if p.get_gid() and p.get_gid().startswith("edge-")}
     assert arrows["edge-h1-z2"].get_linewidth() > arrows["edge-h2-z2"].get_linewidth()
     with pytest.raises(ValueError, match="not a node"):
-        cg.draw_computation_graph(nodes, edges, values={"nope": 1.0})
+        gd.draw_computation_graph(nodes, edges, values={"nope": 1.0})
     plt.close("all")
 
 
@@ -130,11 +134,11 @@ def test_draw_highlights_edges_and_uses_the_given_axes():
 
 
 def _anchor_loss(x, y, W1, W2, loss="squared"):
-    return cg.anchor_forward_backward(x, y, W1, W2, loss)[0]["J"]
+    return examples.anchor_forward_backward(x, y, W1, W2, loss)[0]["J"]
 
 
 def test_anchor_forward_values_by_hand():
-    values, _ = cg.anchor_forward_backward()
+    values, _ = examples.anchor_forward_backward()
     np.testing.assert_allclose(values["a"], [3.0, -2.0])  # 2 + 3*2 - 5, -1 - 3*2 + 5
     np.testing.assert_allclose(values["z"], [3.0, 0.0])
     assert values["b"] == pytest.approx(-5.0)  # 1 - 2*3 + 2*0
@@ -143,7 +147,7 @@ def test_anchor_forward_values_by_hand():
 
 
 def test_anchor_gradients_by_hand():
-    _, grads = cg.anchor_forward_backward()
+    _, grads = examples.anchor_forward_backward()
     y_hat = 1 / (1 + np.exp(5))
     top = -2 * (1 - y_hat) * y_hat * (1 - y_hat)
     assert grads["W2"][1] == pytest.approx(top * 3)  # seed 003 §3.2 q5: weight on z1
@@ -157,7 +161,7 @@ def test_anchor_gradients_by_hand():
 @settings(max_examples=30, deadline=None)
 @given(x=arrays((2,)), W1=arrays((2, 3)), W2=arrays((3,)))
 def test_anchor_gradients_match_central_differences(loss, x, W1, W2):
-    values, grads = cg.anchor_forward_backward(x, 1.0, W1, W2, loss)
+    values, grads = examples.anchor_forward_backward(x, 1.0, W1, W2, loss)
     assume(np.min(np.abs(values["a"])) > 1e-3)  # ReLU has no derivative at 0
     nnkit.check_gradient(lambda w: _anchor_loss(x, 1.0, w, W2, loss), grads["W1"], W1.copy(), "dJ/dW1")
     nnkit.check_gradient(lambda w: _anchor_loss(x, 1.0, W1, w, loss), grads["W2"], W2.copy(), "dJ/dW2")
@@ -181,18 +185,47 @@ def test_anchor_gradients_match_central_differences(loss, x, W1, W2):
 def test_anchor_cross_entropy_agrees_with_two_layer_net(x, W1, W2):
     net = nnkit.TwoLayerNet(2, 2, 1, activation="relu", output="sigmoid")
     net.params = {"W1": W1[:, 1:], "b1": W1[:, 0], "W2": W2[None, 1:], "b2": W2[:1]}
-    values, grads = cg.anchor_forward_backward(x, 1.0, W1, W2, "cross_entropy")
+    values, grads = examples.anchor_forward_backward(x, 1.0, W1, W2, "cross_entropy")
     assume(np.min(np.abs(values["a"])) > 1e-3)
     loss, net_grads = net.loss_and_grads(x[None, :], np.array([1.0]))
     assert values["J"] == pytest.approx(loss)
     np.testing.assert_allclose(grads["W1"], np.column_stack([net_grads["b1"], net_grads["W1"]]), atol=1e-12)
     np.testing.assert_allclose(grads["W2"], np.concatenate([net_grads["b2"], net_grads["W2"][0]]), atol=1e-12)
     # squared error on ŷ differs only in the first factor: dJ/db is 2ŷ(1 − ŷ) times the cross-entropy one
-    _, squared = cg.anchor_forward_backward(x, 1.0, W1, W2, "squared")
+    _, squared = examples.anchor_forward_backward(x, 1.0, W1, W2, "squared")
     factor = 2 * values["y_hat"] * (1 - values["y_hat"])
     np.testing.assert_allclose(squared["W1"], factor * grads["W1"], atol=1e-12)
 
 
 def test_anchor_rejects_unknown_loss():
     with pytest.raises(ValueError, match="unknown loss"):
-        cg.anchor_forward_backward(loss="hinge")
+        examples.anchor_forward_backward(loss="hinge")
+
+
+def test_every_moved_name_is_found_through_compgraph_in_its_new_module():
+    for name, module in cg.MOVED.items():
+        new_home = {"nnkit.graph_drawing": gd, "nnkit.course_graphs": examples}[module]
+        assert getattr(cg, name) is getattr(new_home, name), name
+    from nnkit.compgraph import draw_computation_graph  # the form the older callers use
+    assert draw_computation_graph is gd.draw_computation_graph
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        cg.nothing_here
+
+
+def test_the_drawing_basics_are_shared():
+    assert gd.format_number(-0.039621) == "\N{MINUS SIGN}0.03962"      # graph nodes: 4 digits
+    assert drawing.format_number(-0.039621) == "\N{MINUS SIGN}0.0396"  # network diagrams: 3
+    assert drawing.format_number(-0.0) == "0"
+    tail, head = drawing.rim_points((0.0, 0.0), (3.0, 4.0), 0.5)
+    np.testing.assert_allclose(tail, [0.3, 0.4])
+    np.testing.assert_allclose(head, [2.7, 3.6])
+    with pytest.raises(ValueError, match="two different centres"):
+        drawing.rim_points((1.0, 1.0), (1.0, 1.0), 0.5)
+
+
+def test_the_anchor_gradients_come_from_one_sweep_of_the_engine():
+    values, grads = examples.anchor_forward_backward()
+    # the recursion by hand from the logit back: ∂J/∂z = ∂J/∂b W2[1:], ∂J/∂a = ∂J/∂z ⊙ ReLU'(a)
+    np.testing.assert_allclose(grads["z"], grads["b"] * examples.ANCHOR_W2[1:])
+    np.testing.assert_allclose(grads["a"], grads["z"] * (values["a"] > 0))
+    np.testing.assert_allclose(grads["W1"], np.outer(grads["a"], np.concatenate([[1.0], values["x"]])))
