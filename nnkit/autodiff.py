@@ -4,15 +4,15 @@ A ``Tensor`` holds an array (``value``), the gradient of a scalar loss with
 respect to it (``grad``, same shape) and how it was made: the tensors it was
 computed from (``parents``) and a ``backward`` rule. Every operation below
 builds its result in its first lines and writes its backward rule right
-under it: given ``out.grad`` = ∂L/∂out, add ∂L/∂parent to each parent's grad.
+under it: given ``out.grad`` = ∂J/∂out, add ∂J/∂parent to each parent's grad.
 
-``loss.backward()`` then visits the graph in reverse topological order (each
+``J.backward()`` then visits the graph in reverse topological order (each
 tensor after every tensor that uses it) and runs each rule once, so a tensor
 used twice receives the sum of what its users send back.
 
 Broadcasting: numpy lets ``Z + b`` add a bias of shape (n,) to every row of
 Z (N, n). The bias is then used N times, so its gradient is the sum of the
-N rows of ∂L/∂(Z + b): ``unbroadcast`` sums a gradient back to its operand's
+N rows of ∂J/∂(Z + b): ``unbroadcast`` sums a gradient back to its operand's
 shape.
 
     from nnkit import autodiff as ad
@@ -44,7 +44,7 @@ class Tensor:
         name: an optional label, e.g. "W1".
 
     Attributes:
-        grad: ∂L/∂value after ``L.backward()``, same shape as value (zeros before).
+        grad: ∂J/∂value after ``J.backward()``, same shape as value (zeros before).
     """
 
     def __init__(self, value: ArrayLike, parents: Sequence["Tensor"] = (), op: str = "", name: str = "") -> None:
@@ -128,11 +128,11 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     """Sum ``grad`` over the axes numpy broadcast, so that it gets the operand's ``shape`` back.
 
     Args:
-        grad: ∂L/∂(result), the broadcast shape, e.g. (N, n).
+        grad: ∂J/∂(result), the broadcast shape, e.g. (N, n).
         shape: the operand's own shape, e.g. (n,) or (1, n) or ().
 
     Returns:
-        ∂L/∂operand, of the given shape: an entry used k times gets the sum of its k gradients.
+        ∂J/∂operand, of the given shape: an entry used k times gets the sum of its k gradients.
     """
     extra = grad.ndim - len(shape)
     grad = grad.sum(axis=tuple(range(extra))) if extra > 0 else grad
@@ -144,7 +144,7 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
 
 
 def add(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
-    """a + b with numpy broadcasting. Backward: both operands get ∂L/∂out (summed to their shape)."""
+    """a + b with numpy broadcasting. Backward: both operands get ∂J/∂out (summed to their shape)."""
     a, b = as_tensor(a), as_tensor(b)
     out = Tensor(a.value + b.value, (a, b), "add")
 
@@ -157,7 +157,7 @@ def add(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
 
 
 def multiply(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
-    """a ⊙ b, entry by entry, with broadcasting. Backward: each operand gets ∂L/∂out times the OTHER one."""
+    """a ⊙ b, entry by entry, with broadcasting. Backward: each operand gets ∂J/∂out times the OTHER one."""
     a, b = as_tensor(a), as_tensor(b)
     out = Tensor(a.value * b.value, (a, b), "multiply")
 
@@ -170,7 +170,7 @@ def multiply(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
 
 
 def maximum(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
-    """max(a, b), entry by entry. Backward: ∂L/∂out goes to the larger operand (to a where they tie)."""
+    """max(a, b), entry by entry. Backward: ∂J/∂out goes to the larger operand (to a where they tie)."""
     a, b = as_tensor(a), as_tensor(b)
     out = Tensor(np.maximum(a.value, b.value), (a, b), "maximum")
 
@@ -186,7 +186,7 @@ def maximum(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
 def matmul(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
     """The matrix product A B of A (m, k) and B (k, n), shape (m, n).
 
-    Backward: ∂L/∂A = ∂L/∂out Bᵀ (m, k) and ∂L/∂B = Aᵀ ∂L/∂out (k, n).
+    Backward: ∂J/∂A = ∂J/∂out Bᵀ (m, k) and ∂J/∂B = Aᵀ ∂J/∂out (k, n).
     """
     a, b = as_tensor(a), as_tensor(b)
     if a.value.ndim != 2 or b.value.ndim != 2 or a.shape[1] != b.shape[0]:
@@ -202,7 +202,7 @@ def matmul(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
 
 
 def transpose(a: Tensor | ArrayLike) -> Tensor:
-    """Aᵀ of a matrix A (m, n), shape (n, m). Backward: ∂L/∂A = (∂L/∂out)ᵀ."""
+    """Aᵀ of a matrix A (m, n), shape (n, m). Backward: ∂J/∂A = (∂J/∂out)ᵀ."""
     a = as_tensor(a)
     if a.value.ndim != 2:
         raise ValueError(f"transpose needs a matrix; got shape {a.shape}.")
@@ -216,7 +216,7 @@ def transpose(a: Tensor | ArrayLike) -> Tensor:
 
 
 def reduce_sum(a: Tensor | ArrayLike, axis: int | None = None) -> Tensor:
-    """The sum of the entries of a (all of them, or along one axis). Backward: every entry gets ∂L/∂out."""
+    """The sum of the entries of a (all of them, or along one axis). Backward: every entry gets ∂J/∂out."""
     a = as_tensor(a)
     out = Tensor(a.value.sum(axis=axis), (a,), "sum")
 
@@ -230,7 +230,7 @@ def reduce_sum(a: Tensor | ArrayLike, axis: int | None = None) -> Tensor:
 
 def _elementwise(a: Tensor | ArrayLike, g: Callable[[Array], Array], g_prime: Callable[[Array], Array],
                  op: str) -> Tensor:
-    """u = g(z) entry by entry. Backward: ∂L/∂z = ∂L/∂u ⊙ g′(z)."""
+    """u = g(z) entry by entry. Backward: ∂J/∂z = ∂J/∂u ⊙ g′(z)."""
     z = as_tensor(a)
     out = Tensor(g(z.value), (z,), op)
 
@@ -247,7 +247,7 @@ def sigmoid(z: Tensor | ArrayLike) -> Tensor:
 
 
 def relu(z: Tensor | ArrayLike) -> Tensor:
-    """max(0, z) entry by entry; backward lets ∂L/∂u through where z > 0 and stops it elsewhere."""
+    """max(0, z) entry by entry; backward lets ∂J/∂u through where z > 0 and stops it elsewhere."""
     return _elementwise(z, activations.relu, activations.relu_derivative, "relu")
 
 
@@ -257,7 +257,7 @@ def tanh(z: Tensor | ArrayLike) -> Tensor:
 
 
 def identity(z: Tensor | ArrayLike) -> Tensor:
-    """z itself; backward passes ∂L/∂u through unchanged."""
+    """z itself; backward passes ∂J/∂u through unchanged."""
     return _elementwise(z, activations.identity, activations.identity_derivative, "identity")
 
 

@@ -1,11 +1,11 @@
 """A network of L dense layers, differentiated by ``nnkit.autodiff``.
 
-Rows are samples. With u^(0) = X (N, n_0), for l = 1..L:
+Rows are samples. With U^(0) = X (N, N_0), for l = 1..L:
 
-    z^(l) = u^(l−1) (W^(l))ᵀ + b^(l)      W^(l) (n_l, n_(l−1)), b^(l) (n_l,), z^(l) (N, n_l)
-    u^(l) = g(z^(l))                      for l < L; z^(L) are the logits
+    Z^(l) = U^(l−1) (W^(l))ᵀ + b^(l)      W^(l) (N_l, N_(l−1)), b^(l) (N_l,), Z^(l) (N, N_l)
+    U^(l) = g(Z^(l))                      for l < L; Z^(L) are the logits
 
-and the loss is computed from z^(L) as in ``nnkit.losses``. The parameters are
+and the mean loss J is computed from Z^(L) as in ``nnkit.losses``. The parameters are
 a list of L pairs (W^(l), b^(l)) of numpy arrays.
 """
 
@@ -19,7 +19,7 @@ from nnkit import autodiff as ad
 Array = NDArray[np.float64]
 Params = list[tuple[Array, Array]]
 
-# How the standard deviation of W^(l)'s entries depends on n = n_(l−1), the layer's number of inputs.
+# How the standard deviation of W^(l)'s entries depends on n = N_(l−1), the layer's number of inputs.
 INITS = {
     "scaled": lambda n: 1.0 / np.sqrt(n),  # nnkit's choice: z's entries start with variance about 1
     "he": lambda n: np.sqrt(2.0 / n),      # the same for ReLU, which zeroes half of its inputs
@@ -29,20 +29,20 @@ INITS = {
 
 
 def init_params(sizes: Sequence[int], init: str = "scaled", seed: int | None = None) -> Params:
-    """Random weights W^(l) ~ N(0, s(n_(l−1))²) (see ``INITS``) and zero biases.
+    """Random weights W^(l) ~ N(0, s(N_(l−1))²) (see ``INITS``) and zero biases.
 
     Args:
-        sizes: [n_0, n_1, ..., n_L], the input size, the hidden sizes and the output size.
+        sizes: [N_0, N_1, ..., N_L], the input size, the hidden sizes and the output size.
         init: a key of INITS.
         seed: the same seed gives the same parameters.
 
     Returns:
-        [(W^(1), b^(1)), ..., (W^(L), b^(L))] with W^(l) (n_l, n_(l−1)) and b^(l) (n_l,).
+        [(W^(1), b^(1)), ..., (W^(L), b^(L))] with W^(l) (N_l, N_(l−1)) and b^(l) (N_l,).
     """
     if init not in INITS:
         raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}.")
     if len(sizes) < 2 or any(not isinstance(n, (int, np.integer)) or n < 1 for n in sizes):
-        raise ValueError(f"sizes must be at least two positive whole numbers [n_0, ..., n_L]; got {list(sizes)}.")
+        raise ValueError(f"sizes must be at least two positive whole numbers [N_0, ..., N_L]; got {list(sizes)}.")
     rng = np.random.default_rng(seed)
     return [(rng.normal(0.0, INITS[init](n_in), size=(n_out, n_in)), np.zeros(n_out))
             for n_in, n_out in zip(sizes[:-1], sizes[1:])]
@@ -53,12 +53,12 @@ def build_graph(X: ArrayLike, y: ArrayLike, params: Params, activation: str = "r
     """The forward pass as an autodiff graph.
 
     Args:
-        X: inputs (N, n_0). y: targets, as ``nnkit.losses`` wants them for ``output``.
+        X: inputs (N, N_0). y: targets, as ``nnkit.losses`` wants them for ``output``.
         params: [(W^(l), b^(l))]; activation: g, a key of ``autodiff.ACTIVATIONS``;
         output: "identity", "sigmoid" or "softmax" (squared error, binary or categorical cross-entropy).
 
     Returns:
-        (loss, [z^(1), ..., z^(L)], [(W^(l), b^(l))] as Tensors): call ``loss.backward()`` for their grads.
+        (loss, [Z^(1), ..., Z^(L)], [(W^(l), b^(l))] as Tensors): call ``loss.backward()`` for their grads.
     """
     if activation not in ad.ACTIVATIONS or output not in ad.LOSSES:
         raise ValueError(f"activation must be one of {', '.join(ad.ACTIVATIONS)} and output one of "
@@ -76,7 +76,7 @@ def build_graph(X: ArrayLike, y: ArrayLike, params: Params, activation: str = "r
 
 def loss_and_grads(X: ArrayLike, y: ArrayLike, params: Params, activation: str = "relu",
                    output: str = "softmax") -> tuple[float, Params]:
-    """The mean loss and [(∂L/∂W^(l), ∂L/∂b^(l))], shapes as params (one backward sweep)."""
+    """The mean loss and [(∂J/∂W^(l), ∂J/∂b^(l))], shapes as params (one backward sweep)."""
     loss, _, tensors = build_graph(X, y, params, activation, output)
     loss.backward()
     return float(loss.value), [(W.grad, b.grad) for W, b in tensors]
@@ -84,7 +84,7 @@ def loss_and_grads(X: ArrayLike, y: ArrayLike, params: Params, activation: str =
 
 def deltas(X: ArrayLike, y: ArrayLike, params: Params, activation: str = "relu",
            output: str = "softmax") -> list[Array]:
-    """[δ^(1), ..., δ^(L)], δ^(l) = ∂L/∂z^(l) of shape (N, n_l)."""
+    """[Δ^(1), ..., Δ^(L)], Δ^(l) = ∂J/∂Z^(l) of shape (N, N_l): row i is sample i's δ^(l)."""
     loss, pre_activations, _ = build_graph(X, y, params, activation, output)
     loss.backward()
     return [z.grad for z in pre_activations]
@@ -92,7 +92,7 @@ def deltas(X: ArrayLike, y: ArrayLike, params: Params, activation: str = "relu",
 
 def weight_gradient_norms(X: ArrayLike, y: ArrayLike, params: Params, activation: str = "relu",
                           output: str = "softmax") -> Array:
-    """‖∂L/∂W^(l)‖ (Frobenius norm) for l = 1..L, shape (L,): how much each layer's weights are told to move."""
+    """‖∂J/∂W^(l)‖ (Frobenius norm) for l = 1..L, shape (L,): how much each layer's weights are told to move."""
     _, grads = loss_and_grads(X, y, params, activation, output)
     return np.array([np.linalg.norm(dW) for dW, _ in grads])
 
@@ -101,7 +101,7 @@ def train(X: ArrayLike, y: ArrayLike, params: Params, learning_rate: float, step
           output: str = "softmax", momentum: float = 0.0) -> tuple[Params, list[float]]:
     """Full-batch gradient descent, with momentum if ``momentum`` > 0.
 
-    Each step: v ← μ v − η ∂L/∂θ, then θ ← θ + v (μ = 0 is plain gradient descent).
+    Each step: v ← μ v − η ∂J/∂θ, then θ ← θ + v (μ = 0 is plain gradient descent).
 
     Returns:
         (the trained parameters, new arrays; the loss before each step), params left unchanged.
