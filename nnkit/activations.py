@@ -17,7 +17,7 @@ def _as_float(z: ArrayLike) -> Array:
 
 
 def step(z: ArrayLike) -> Array:
-    """Hard threshold: 1 where z >= 0, else 0 (seed 001, eq. 2)."""
+    """Hard threshold: 1 where z >= 0, else 0."""
     return (_as_float(z) >= 0).astype(np.float64)
 
 
@@ -90,7 +90,7 @@ def logsumexp(z: ArrayLike) -> Array:
 
 
 def softmax(z: ArrayLike) -> Array:
-    """softmax(z)_k = e^(z_k) / sum_l e^(z_l), along the last axis (seed 001, eq. 5).
+    """softmax(z)_k = e^(z_k) / sum_l e^(z_l), along the last axis.
 
     Each row of a batch (N, K) is normalised on its own, so every row sums
     to 1. Subtracting the row maximum first changes nothing mathematically

@@ -21,7 +21,7 @@ Array = NDArray[np.float64]
 
 
 def squared_error(z: ArrayLike, y: ArrayLike) -> tuple[float, Array]:
-    """Squared error: loss_i = sum_k (z_ik - y_ik)^2 (seed 001, eq. 20).
+    """Squared error: loss_i = sum_k (z_ik - y_ik)^2.
 
     Args:
         z: predictions, shape (N, K).
@@ -38,7 +38,7 @@ def squared_error(z: ArrayLike, y: ArrayLike) -> tuple[float, Array]:
 
 
 def binary_cross_entropy(z: ArrayLike, y: ArrayLike) -> tuple[float, Array]:
-    """Binary cross-entropy from the logit: loss_i = ln(1 + e^z_i) - y_i z_i (seed 001, eq. 17).
+    """Binary cross-entropy from the logit: loss_i = ln(1 + e^z_i) - y_i z_i.
 
     Args:
         z: logits, shape (N,) or (N, 1).
@@ -56,7 +56,7 @@ def binary_cross_entropy(z: ArrayLike, y: ArrayLike) -> tuple[float, Array]:
 
 
 def categorical_cross_entropy(z: ArrayLike, y: ArrayLike) -> tuple[float, Array]:
-    """Categorical cross-entropy: loss_i = ln sum_l e^z_il - z_i,y_i (seed 001, eq. 18).
+    """Categorical cross-entropy: loss_i = ln sum_l e^z_il - z_i,y_i.
 
     Args:
         z: logits, shape (N, K).
@@ -78,7 +78,9 @@ def categorical_cross_entropy(z: ArrayLike, y: ArrayLike) -> tuple[float, Array]
 
 
 def one_hot(labels: ArrayLike, num_classes: int) -> Array:
-    """One-hot rows r_ik = 1 if labels_i == k else 0 (seed 001, eq. 19).
+    """One-hot rows: R[i, k] = 1 if labels[i] == k else 0.
+
+    Code counts from 0, formulas from 1: r_ik of the formulas is R[i - 1, k - 1].
 
     Args:
         labels: integers in 0..num_classes-1, shape (N,).

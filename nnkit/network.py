@@ -1,6 +1,6 @@
 """A neural network with one hidden layer, its forward pass and its backpropagation.
 
-Batch convention (seed 001, eq. 10): the rows of ``X`` are samples, so
+Batch convention: the rows of ``X`` are samples, so
 
     Z_h = X W1^T + b1        U_h = g_act(Z_h)          shapes (N, n_hidden)
     Z_o = U_h W2^T + b2      U_o = g_out(Z_o)          shapes (N, n_out)

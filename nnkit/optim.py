@@ -1,6 +1,6 @@
 """Stochastic gradient descent: the update step and the mini-batches it is computed on.
 
-Seed 001, eq. 21: theta^(t+1) = theta^t - alpha dL/dtheta, applied to every
+The update theta^(t+1) = theta^t - eta dJ/dtheta (eta the learning rate), applied to every
 parameter array (W1, b1, W2, b2), with the gradient computed on a mini-batch.
 An *epoch* is one pass over the training set: the rows are shuffled, cut into
 mini-batches, and every row is used exactly once.
@@ -15,12 +15,12 @@ Array = NDArray[np.float64]
 
 
 def sgd_step(params: dict[str, Array], grads: dict[str, Array], learning_rate: float) -> dict[str, Array]:
-    """One SGD update, theta <- theta - learning_rate * dL/dtheta, for every entry of ``params``.
+    """One SGD update, theta <- theta - learning_rate * dJ/dtheta, for every entry of ``params``.
 
     Args:
         params: parameter arrays by name, e.g. ``net.params`` (W1, b1, W2, b2).
-        grads: dL/dtheta with the same keys and shapes, e.g. from ``net.loss_and_grads``.
-        learning_rate: the step size alpha (eta), a positive number.
+        grads: dJ/dtheta with the same keys and shapes, e.g. from ``net.loss_and_grads``.
+        learning_rate: the step size eta, a positive number.
 
     Returns:
         a new dict of new arrays; ``params`` itself is left unchanged, so use it as

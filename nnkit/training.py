@@ -70,7 +70,7 @@ def train(
         y_train: targets in the form ``net.loss_and_grads`` takes (N rows).
         epochs: number of passes over the training set.
         batch_size: rows per mini-batch (>= N means full-batch gradient descent).
-        learning_rate: the SGD step size alpha (eta).
+        learning_rate: the SGD step size eta.
         X_val, y_val: optional validation set, measured after every epoch, never trained on.
         seed: seed for the shuffling, so a run can be repeated exactly.
         progress: print a line with the current numbers about ten times during the run.
