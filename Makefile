@@ -11,6 +11,10 @@
 #                      Options: ZIP=<LMS download.zip> STUDENTS=a,b DB=<SQLAlchemy URL> UNSAFE=1
 #                      COURSE=<folder> TIMEOUT=<seconds per cell> SUBMISSION_TIMEOUT=<seconds per notebook>
 #                      WORKERS=<processes>
+#                      LMS=canvas|moodle  with ZIP= (the LMS's download): also reports/<assignment>/<lms>-feedback.zip,
+#                      the feedback pages named for the LMS's bulk upload; ROSTER=<gradebook export.csv> also
+#                      reports/<assignment>/<lms>-grades.csv, that file with this assignment's column filled in
+#                      (COLUMN=<its header> if it is not titled as the assignment), ready to import
 #   make grade-demo    make a demo class (correct, partial, wrong, broken submissions) in demo-course/ and grade it
 #   make bench-grade   time plain sequential nbgrader against make grade on the same class (benchmark)
 #
@@ -93,11 +97,12 @@ clean:
 COURSE ?= .
 
 grade: $(SETUP)
-	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=<name> [ZIP=file.zip] [STUDENTS=a,b] [DB=url] [UNSAFE=1]"; echo "assignments: $(ASSIGNMENTS)"; exit 2; }
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=<name> [ZIP=file.zip] [LMS=canvas|moodle] [ROSTER=export.csv] [STUDENTS=a,b] [DB=url] [UNSAFE=1]"; echo "assignments: $(ASSIGNMENTS)"; exit 2; }
 	$(PYTHON) -m classgrader $(ASSIGNMENT) --course $(COURSE) $(if $(ZIP),--zip $(ZIP)) \
 		$(if $(STUDENTS),--students $(STUDENTS)) $(if $(DB),--db '$(DB)') $(if $(filter 1,$(UNSAFE)),--unsafe) \
 		$(if $(TIMEOUT),--cell-timeout $(TIMEOUT)) $(if $(SUBMISSION_TIMEOUT),--submission-timeout $(SUBMISSION_TIMEOUT)) \
-		$(if $(WORKERS),--workers $(WORKERS))
+		$(if $(WORKERS),--workers $(WORKERS)) $(if $(LMS),--lms '$(LMS)') $(if $(ROSTER),--roster '$(ROSTER)') \
+		$(if $(COLUMN),--lms-column '$(COLUMN)')
 
 DEMO_ASSIGNMENT ?= a1_forward_pass
 

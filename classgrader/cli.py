@@ -1,6 +1,7 @@
 """`make grade`: grade a whole class's submissions of one assignment, and report.
 
-    python -m classgrader ASSIGNMENT [--zip FILE] [--students a,b] [--db URL] [--unsafe]
+    python -m classgrader ASSIGNMENT [--zip FILE] [--lms canvas|moodle [--roster EXPORT.csv]]
+                          [--students a,b] [--db URL] [--unsafe]
 
 The steps, in order (each is a small function below):
 
@@ -10,7 +11,9 @@ The steps, in order (each is a small function below):
 4. find the submissions and check their files (missing, misnamed, not JSON);
 5. autograde and write feedback for every submission not graded yet, in parallel, with a progress bar;
 6. export the grades to CSV, with nbgrader's CSV export plugin;
-7. write the report and print where it is, on the last line.
+7. with --lms: the LMS's own files (classgrader/lms.py): the roster filled in (--roster) and a
+   zip of the feedback pages, named so the LMS gives each to its student;
+8. write the report and print where it is, on the last line.
 
 Step 5 makes a re-run safe: a submission whose grading finished (and that was not handed in
 again since) is not graded again; one whose grading was cut off, even by kill -9, is graded from
@@ -32,16 +35,13 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins import CsvExportPlugin
 from sqlalchemy.exc import SQLAlchemyError
 
-from classgrader import sandbox, worker
-from classgrader.course import Course, Submission, fingerprint
+from classgrader import lms, sandbox, worker
+from classgrader.course import Course, Submission, fingerprint, read_regular_file
 from classgrader.errors import GradingError
 from classgrader.pool import LocalPool, Pool, WorkerDied, WorkerSetupFailed
 from classgrader.progress import Progress
 from classgrader.report import read_scores, write_report
 
-# Canvas names each file <student>_[late_]<id>_<id>_<file name>; Moodle-style downloads can be
-# renamed to that pattern, or the instructor can pass another expression with --zip-regexp.
-CANVAS_REGEXP = r".*/(?P<student_id>[^_/]+)_(late_)?\d+_\d+_(?P<file_id>[^/]+)$"  # matched on the whole path
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -49,7 +49,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("assignment", help="the assignment's folder name in solutions/, e.g. a1_forward_pass")
     parser.add_argument("--course", type=Path, default=Path.cwd(), help="the course folder (default: here)")
     parser.add_argument("--zip", type=Path, help="an LMS download (zip) to import into submitted/ first")
-    parser.add_argument("--zip-regexp", default=CANVAS_REGEXP, help="how file names in the zip name the student")
+    parser.add_argument("--zip-regexp", help="how file names in the zip name the student (default: as the LMS "
+                                             "names them, Canvas's if --lms is not given)")
+    parser.add_argument("--lms", help="canvas or moodle: write a zip of the feedback pages for the LMS, and the "
+                                      "roster's grades (--roster)")
+    parser.add_argument("--roster", type=Path, help="the gradebook file exported from the LMS; written to reports/ "
+                                                   "with this assignment's column filled in (needs --lms)")
+    parser.add_argument("--lms-column", help="the roster's column for this assignment (default: the one titled as "
+                                             "the assignment)")
     parser.add_argument("--students", type=lambda text: [s for s in text.split(",") if s],
                         help="grade only these students (comma-separated ids)")
     parser.add_argument("--db", help="gradebook SQLAlchemy URL (default: sqlite gradebook.db in the course)")
@@ -81,9 +88,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def grade(args: argparse.Namespace) -> Path:
     course = Course.at(args.course, args.db)
+    roster = read_lms_roster(args)
     confined = check_isolation(args.unsafe)
     if args.zip:
-        import_zip(course, args.assignment, args.zip, args.zip_regexp)
+        import_zip(course, args.assignment, args.zip, args.zip_regexp or lms.ZIP_REGEXPS[args.lms or "canvas"])
+    hand_ins = lms.read_hand_ins(args.lms, sorted(archive_folder(course, args.assignment).glob("*.zip"))) \
+        if args.lms else []
     notebooks = course.source_notebooks(args.assignment)
     record_assignment(course, args.assignment)
     submissions = course.submissions(args.assignment, args.students)
@@ -96,8 +106,9 @@ def grade(args: argparse.Namespace) -> Path:
     export_grades(course, args.assignment)
     attention = needs_attention(submissions, outcomes)
     scores = read_scores(course.db_url, args.assignment, [s.student for s in submissions])
+    unmatched = write_lms_files(course, args, roster, hand_ins, [s.student for s in submissions]) if args.lms else None
     path = course.root / "reports" / args.assignment / "report.html"
-    return write_report(path, args.assignment, scores, attention, seconds, pool.workers, confined)
+    return write_report(path, args.assignment, scores, attention, seconds, pool.workers, confined, unmatched)
 
 
 def check_isolation(unsafe: bool) -> bool:
@@ -109,11 +120,68 @@ def check_isolation(unsafe: bool) -> bool:
     return True
 
 
+def read_lms_roster(args: argparse.Namespace) -> lms.Roster | None:
+    """Check --lms and read --roster before anything is graded: bad input stops here, nothing written."""
+    if args.roster and not args.lms:
+        raise GradingError("ROSTER= needs LMS=canvas or LMS=moodle: the LMS whose gradebook export it is.")
+    if not args.lms:
+        return None
+    args.lms = lms.check_name(args.lms)
+    return lms.read_roster(args.lms, args.roster, args.assignment, args.lms_column) if args.roster else None
+
+
+def write_lms_files(course: Course, args: argparse.Namespace, roster: lms.Roster | None, hand_ins: list[lms.HandIn],
+                    graded: list[str]) -> list[str]:
+    """The LMS's files in reports/<assignment>/, their paths printed; return the report's notes on who got no grade."""
+    folder = course.root / "reports" / args.assignment
+    title, notes = lms.TITLES[args.lms], []
+    feedback = course.root / CourseDirectory(config=course.config()).feedback_directory
+
+    def page(student: str, notebook: str) -> bytes | None:
+        try:
+            return read_regular_file(feedback / student / args.assignment / f"{notebook}.html")
+        except OSError:
+            return None
+
+    zipped = folder / f"{args.lms}-feedback.zip"
+    count = lms.write_feedback_zip(zipped, hand_ins, page, notes)
+    lines = [f"{title} feedback ({count} pages, upload the zip as it is): {zipped}"]
+    if roster:
+        students = sorted({hand_in.student for hand_in in hand_ins} | set(graded))
+        totals, max_score = read_totals(course.db_url, args.assignment, students)
+        notes = lms.fill(roster, hand_ins, totals, graded) + notes
+        for warning in lms.points_warning(roster, max_score) if args.lms == "canvas" else []:
+            print(f"make grade: {warning}", file=sys.stderr)
+        written = folder / f"{args.lms}-grades.csv"
+        lms.write_roster(roster, written, notes)
+        lines.append(f"{title} grades (column {roster.header[roster.column]!r}, to import): {written}")
+    print("\n".join(lines))
+    return notes
+
+
+def read_totals(db_url: str, assignment: str, students: list[str]) -> tuple[dict[str, float | None], float]:
+    """Each student's total points in the gradebook (None: no submission graded), and the assignment's maximum."""
+    totals: dict[str, float | None] = {}
+    with Gradebook(db_url) as gradebook:
+        max_score = float(gradebook.find_assignment(assignment).max_score)
+        for student in students:
+            try:
+                totals[student] = float(gradebook.find_submission(assignment, student).score)
+            except MissingEntry:
+                totals[student] = None
+    return totals, max_score
+
+
+def archive_folder(course: Course, assignment: str) -> Path:
+    """Where the LMS downloads of an assignment are kept (nbgrader's zip_collect reads them there)."""
+    return course.root / "downloaded" / assignment / "archive"
+
+
 def import_zip(course: Course, assignment: str, archive: Path, regexp: str) -> None:
     """Copy the LMS download into downloaded/<assignment>/archive/ and let nbgrader collect it."""
     if not archive.is_file():
         raise GradingError(f"the zip file {archive} does not exist.")
-    folder = course.root / "downloaded" / assignment / "archive"
+    folder = archive_folder(course, assignment)
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(archive, folder / archive.name)
     nbgrader_command(course, "zip_collect", assignment, "--force",

@@ -80,12 +80,21 @@ def histograms_png(scores: Scores) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def lms_section(unmatched: list[str] | None) -> str:
+    """The report's list of submissions that match nobody in the LMS's roster (none without an LMS)."""
+    if unmatched is None:
+        return ""
+    items = "".join(f"<li>{html.escape(note)}</li>" for note in unmatched) or "<li>None: every one was matched.</li>"
+    return f"<h2>For the LMS: submissions not matched, and what to check ({len(unmatched)})</h2>\n<ul>{items}</ul>"
+
+
 def write_report(path: Path, assignment: str, scores: Scores, attention: dict[str, list[str]],
-                 seconds: float, workers: int, confined: bool) -> Path:
+                 seconds: float, workers: int, confined: bool, unmatched: list[str] | None = None) -> Path:
     """Write the HTML report and return its path.
 
     Args:
         attention: student -> reasons the submission needs a person to look at it.
+        unmatched: with an LMS's files (classgrader/lms.py): the submissions that got no grade in them, and why.
     """
     total_max = sum(points for _, points in scores.questions)
     names = ", ".join(f"{name} (max {points:g})" for name, points in scores.questions)
@@ -115,6 +124,7 @@ ul {{ margin: 0; padding-left: 1.2rem; }}
 {figure}
 <h2>Submissions that need attention ({len(rows)})</h2>
 {table}
+{lms_section(unmatched)}
 </body></html>
 """
     path.parent.mkdir(parents=True, exist_ok=True)
