@@ -16,6 +16,7 @@
 - pool: where the workers run (this machine; another executor can take its place);
 - progress: the progress bar;
 - report: the HTML report, from the gradebook;
+- lms: Canvas's and Moodle's own files: the gradebook export filled in, a zip of the feedback pages;
 - notebooks: answer cells and filled-in copies of a released notebook;
 - demo, bench: a demo class (make grade-demo) and the benchmark (make bench-grade);
 - errors: GradingError, the one exception the command raises for the instructor.
