@@ -184,20 +184,23 @@ def write_feedback_zip(path: Path, hand_ins: list[HandIn], feedback_page, notes:
     """
     temporary = path.with_name(path.name + ".partial")
     count = 0
-    with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
-        for (student, notebook), hand_in in sorted(newest(hand_ins).items()):
-            name = feedback_member(hand_in)
-            if not safe_member(name):
-                notes.append(f"{student}: the download's file name {hand_in.member!r} is not a safe path; "
-                             f"no feedback page in the zip for it")
-                continue
-            page = feedback_page(student, notebook)
-            if page is None:
-                notes.append(f"{student}: no feedback page for {notebook}.ipynb (not graded?); none in the zip")
-                continue
-            archive.writestr(name, page)
-            count += 1
-    temporary.replace(path)
+    try:
+        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
+            for (student, notebook), hand_in in sorted(newest(hand_ins).items()):
+                name = feedback_member(hand_in)
+                if not safe_member(name):
+                    notes.append(f"{student}: the download's file name {hand_in.member!r} is not a safe path; "
+                                 f"no feedback page in the zip for it")
+                    continue
+                page = feedback_page(student, notebook)
+                if page is None:
+                    notes.append(f"{student}: no feedback page for {notebook}.ipynb (not graded?); none in the zip")
+                    continue
+                archive.writestr(name, page)
+                count += 1
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
     return count
 
 
@@ -412,8 +415,11 @@ def write_roster(roster: Roster, path: Path, notes: list[str]) -> None:
                   for cell, written in zip(row, safe) if cell != written]
         writer.writerow(safe)
     temporary = path.with_name(path.name + ".partial")
-    temporary.write_bytes((b"\xef\xbb\xbf" if roster.bom else b"") + buffer.getvalue().encode("utf-8"))
-    temporary.replace(path)
+    try:
+        temporary.write_bytes((b"\xef\xbb\xbf" if roster.bom else b"") + buffer.getvalue().encode("utf-8"))
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def points_warning(roster: Roster, max_score: float) -> list[str]:

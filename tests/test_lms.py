@@ -303,6 +303,11 @@ def test_canvas_class_graded_into_canvas_files(isolation, tmp_path):
         page = course / "feedback" / "müllerjürgen" / ASSIGNMENT / "forward_pass.html"
         assert archive.read(names[1]) == page.read_bytes()
     assert "For the LMS: submissions not matched, and what to check (1)" in (reports / "report.html").read_text()
+    written = (reports / "canvas-grades.csv").read_bytes()
+    again = classgrader(course, ASSIGNMENT, "--lms", "canvas", "--roster", str(tmp_path / "export.csv"))
+    assert "Canvas feedback (2 pages" in again.stdout  # the download kept from the first run names them
+    assert (reports / "canvas-grades.csv").read_bytes() == written
+    assert not list(reports.glob("*.partial"))
 
 
 def test_moodle_class_graded_into_moodle_files(isolation, tmp_path):
@@ -329,16 +334,13 @@ def test_bad_lms_input_gets_one_clear_line_and_writes_nothing(tmp_path):
     """Through make grade: each mistake stops before anything is imported, graded or written."""
     course = new_course(tmp_path / "course")
     (tmp_path / "canvas.csv").write_text(CANVAS_ROSTER, encoding="utf-8")
-    (tmp_path / "moodle.csv").write_text(MOODLE_ROSTER, encoding="utf-8")
     zipped = download(tmp_path / "download.zip", {})
     cases = [
         (["LMS=blackboard"], "unknown LMS 'blackboard': use LMS=canvas or LMS=moodle."),
         ([f"ROSTER={tmp_path / 'canvas.csv'}"], "ROSTER= needs LMS=canvas or LMS=moodle"),
-        (["LMS=canvas", f"ROSTER={tmp_path / 'moodle.csv'}"], "is not a Canvas gradebook export"),
         (["LMS=moodle", f"ROSTER={tmp_path / 'canvas.csv'}"], "is not a Moodle gradebook export"),
         (["LMS=canvas", f"ROSTER={tmp_path / 'canvas.csv'}", "COLUMN=Assignment 1 (9)", f"ZIP={zipped}"],
          "has no column 'Assignment 1 (9)'"),
-        (["LMS=canvas", f"ROSTER={tmp_path / 'nowhere.csv'}"], "cannot be read"),
         (["LMS=canvas"], "matches students by the names in the Canvas download: pass ZIP="),
     ]
     for extra, message in cases:
