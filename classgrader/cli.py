@@ -148,9 +148,14 @@ def write_lms_files(course: Course, args: argparse.Namespace, roster: lms.Roster
     lines = [f"{title} feedback ({count} pages, upload the zip as it is): {zipped}"]
     if roster:
         students = sorted({hand_in.student for hand_in in hand_ins} | set(graded))
-        totals, max_score = read_totals(course.db_url, args.assignment, students)
+        totals, max_score, unfinished = read_totals(course.db_url, args.assignment, students)
         notes = lms.fill(roster, hand_ins, totals, graded) + notes
-        for warning in lms.points_warning(roster, max_score) if args.lms == "canvas" else []:
+        warnings = lms.points_warning(roster, max_score) if args.lms == "canvas" else []
+        if unfinished:
+            warnings.append(f"written answers wait for grading by hand (Formgrader) in {len(unfinished)} of the "
+                            f"submissions: the file has their points so far; run make grade again after grading them.")
+        notes += warnings
+        for warning in warnings:
             print(f"make grade: {warning}", file=sys.stderr)
         written = folder / f"{args.lms}-grades.csv"
         lms.write_roster(roster, written, notes)
@@ -159,17 +164,24 @@ def write_lms_files(course: Course, args: argparse.Namespace, roster: lms.Roster
     return notes
 
 
-def read_totals(db_url: str, assignment: str, students: list[str]) -> tuple[dict[str, float | None], float]:
-    """Each student's total points in the gradebook (None: no submission graded), and the assignment's maximum."""
+def read_totals(db_url: str, assignment: str,
+                students: list[str]) -> tuple[dict[str, float | None], float, list[str]]:
+    """Each student's total points in the gradebook (None: no submission graded), the assignment's
+    maximum, and the students whose written answers still wait for manual grading."""
     totals: dict[str, float | None] = {}
+    unfinished = []
     with Gradebook(db_url) as gradebook:
         max_score = float(gradebook.find_assignment(assignment).max_score)
         for student in students:
             try:
-                totals[student] = float(gradebook.find_submission(assignment, student).score)
+                submission = gradebook.find_submission(assignment, student)
             except MissingEntry:
                 totals[student] = None
-    return totals, max_score
+                continue
+            totals[student] = float(submission.score)
+            if submission.needs_manual_grade:
+                unfinished.append(student)
+    return totals, max_score, unfinished
 
 
 def archive_folder(course: Course, assignment: str) -> Path:

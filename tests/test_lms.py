@@ -38,7 +38,7 @@ RELEASE = REPO / "exercises" / ASSIGNMENT / NOTEBOOK
 CANVAS_ROSTER = (
     '"Student","ID","SIS User ID","SIS Login ID","Section","a1_forward_pass (4101)","a2_chain_rule (4102)",'
     '"Current Score","Final Score"\n'
-    '"    Points Possible","","","","","34","30","(read only)","(read only)"\n'
+    '"    Points Possible","","","","","40","30","(read only)","(read only)"\n'
     '"Lovelace, Ada","1001","S-1","ada","Backprop 2026","","28","82.35","82.35"\n'
     '"Müller, Jürgen","1002","S-2","jmuller","Backprop 2026","","","",""\n'
     '"=HYPERLINK(""http://evil.example"",""Drew"")","1004","S-4","drew","Backprop 2026","3","","",""\n'
@@ -121,7 +121,7 @@ def canvas_roster(tmp_path: Path, text: str = CANVAS_ROSTER, name: str = "canvas
 def test_canvas_roster_filled_as_canvas_imports_it(tmp_path):
     """ID matched to the download's user id; no submission, an empty cell; everything else as exported."""
     roster = canvas_roster(tmp_path)
-    assert roster.header[roster.column] == "a1_forward_pass (4101)" and roster.points_possible == "34"
+    assert roster.header[roster.column] == "a1_forward_pass (4101)" and roster.points_possible == "40"
     hand_ins = [lms.hand_in_of("canvas", member) for member in CANVAS_DOWNLOAD]
     notes = lms.fill(roster, hand_ins, {"lovelaceada": 34.0, "müllerjürgen": 12.5}, ["lovelaceada", "müllerjürgen"])
     assert notes == []
@@ -204,8 +204,8 @@ def test_scores_are_written_as_the_importers_read_them():
 
 def test_canvas_points_possible_that_disagree_are_warned_about(tmp_path):
     roster = canvas_roster(tmp_path)
-    assert lms.points_warning(roster, 34.0) == []
-    assert "34 points possible" in lms.points_warning(roster, 40.0)[0]
+    assert lms.points_warning(roster, 40.0) == []
+    assert "40 points possible" in lms.points_warning(roster, 34.0)[0]
 
 
 def feedback_zip(tmp_path: Path, lms_name: str, members: list[str]) -> tuple[zipfile.ZipFile, list[str]]:
@@ -302,7 +302,10 @@ def test_canvas_class_graded_into_canvas_files(isolation, tmp_path):
         assert [canvas_ids(name) for name in names] == [["1001", "5003"], ["1002", "5004"]]
         page = course / "feedback" / "müllerjürgen" / ASSIGNMENT / "forward_pass.html"
         assert archive.read(names[1]) == page.read_bytes()
-    assert "For the LMS: submissions not matched, and what to check (1)" in (reports / "report.html").read_text()
+    report = (reports / "report.html").read_text()
+    assert "For the LMS: submissions not matched, and what to check (2)" in report  # the formula, the written answers
+    assert "written answers wait for grading by hand (Formgrader) in 1 of the submissions" in result.stderr
+    assert "points possible" not in result.stderr  # Canvas's 40 is the assignment's total
     written = (reports / "canvas-grades.csv").read_bytes()
     again = classgrader(course, ASSIGNMENT, "--lms", "canvas", "--roster", str(tmp_path / "export.csv"))
     assert "Canvas feedback (2 pages" in again.stdout  # the download kept from the first run names them
