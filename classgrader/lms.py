@@ -62,7 +62,8 @@ from classgrader.errors import GradingError
 NAMES = ("canvas", "moodle")
 TITLES = {"canvas": "Canvas", "moodle": "Moodle"}
 # How the zip import (nbgrader's zip_collect, matched on the whole extracted path) reads each LMS's
-# file names. student_id is the folder in submitted/; the other groups are the LMS's identities.
+# file names. student_id is the folder in submitted/ (Canvas: the name part, as before; Moodle: the
+# participant id, since names repeat and may hold any character); the other groups are the LMS's identities.
 ZIP_REGEXPS = {
     "canvas": r".*/(?P<student_id>[^/]+?)_(?:LATE_|late_)?(?P<user_id>\d+)_(?P<attachment_id>\d+)_"
               r"(?P<file_id>[^/]+?)(?:-\d+)?\.ipynb$",
