@@ -9,14 +9,12 @@ package, no download); one backward sweep of ``nnkit.autodiff`` gives
     depth_explorer()                           # the widget (in a notebook)
 """
 
-import io
 from functools import lru_cache
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from numpy.typing import NDArray
 from sklearn.datasets import load_digits
 
@@ -80,29 +78,22 @@ def draw_explorer_figure(depth: int, activation: str, init: str, ax: Axes | None
     return ax
 
 
-def _show(image: widgets.Image, figure: Figure) -> None:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
-    image.value = buffer.getvalue()
-
-
 def depth_explorer() -> widgets.VBox:
     """A slider for the depth L, choices of activation and initialisation, and the gradient size per layer they give."""
     depth = widgets.IntSlider(value=8, min=2, max=20, description="depth L", continuous_update=False)
     activation = widgets.Dropdown(options=ACTIVATIONS, value="sigmoid", description="activation g")
     init = widgets.Dropdown(options=list(INIT_LABELS.items()), value="scaled", description="std of W")
-    # The tooltip is the picture's alt text on the website (see the course's accessibility script).
-    image = widgets.Image(format="png", tooltip=(
-        "Gradient size per layer, on a logarithmic axis from layer 1 next to the input to the last layer: "
-        "the chosen network in colour, a ReLU network with weights scaled by 1/√n in grey."))
+    output = widgets.Output()
 
     def redraw(_change=None) -> None:
-        fig, ax = plt.subplots(figsize=(7.5, 3.6), layout="constrained")
-        draw_explorer_figure(depth.value, activation.value, init.value, ax=ax)
-        _show(image, fig)
-        plt.close(fig)
+        with output:
+            output.clear_output(wait=True)
+            fig, ax = plt.subplots(figsize=(7.5, 3.6), layout="constrained")
+            draw_explorer_figure(depth.value, activation.value, init.value, ax=ax)
+            plt.show()
+            plt.close(fig)
 
     for control in (depth, activation, init):
         control.observe(redraw, names="value")
     redraw()
-    return widgets.VBox([widgets.HBox([depth, activation, init]), image])
+    return widgets.VBox([widgets.HBox([depth, activation, init]), output])
