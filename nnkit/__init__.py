@@ -9,8 +9,12 @@ row.
     loss, grads = net.loss_and_grads(X, y)
 
 Modules: ``activations``, ``losses``, ``network``, ``gradcheck`` (imported
-here), ``plotting`` (figures), ``widgets`` (ipywidgets explorers) and
-``grading`` (the checks used by the exercises' test cells).
+here), ``autodiff`` (reverse-mode differentiation on arrays) and ``deepnet``
+(networks of L dense layers on it), ``compgraph`` (computation graphs as
+data), ``graph_drawing`` and ``course_graphs`` (their drawing and the course's
+examples), ``plotting`` (figures; ``drawing`` holds what the figures share),
+``widgets`` (ipywidgets explorers) and ``grading`` (the checks used by the
+exercises' test cells).
 """
 
 from nnkit.activations import (

@@ -12,7 +12,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 
 import nnkit
-from nnkit import plotting
+from nnkit import drawing, plotting
 
 # Seed 003: W1 with the bias column first, W2 likewise.
 W1_003 = np.array([[2.0, 3.0, -1.0], [-1.0, -3.0, 1.0]])
@@ -118,6 +118,8 @@ def test_draw_network_uses_the_given_axes():
 
 
 def test_format_number_is_short_and_uses_a_minus_sign():
+    assert plotting.format_number is drawing.format_number  # shared with the computation graphs
+    assert plotting.format_number(-0.0) == "0"
     assert plotting.format_number(-2) == "\N{MINUS SIGN}2"
     assert plotting.format_number(0.5) == "0.5"
     assert plotting.format_number(1 / 3) == "0.333"
