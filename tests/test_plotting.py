@@ -59,6 +59,16 @@ def test_network_has_one_circle_per_unit_and_one_line_per_connection(sizes):
     assert len([p for p in ax.patches if isinstance(p, Circle)]) == sum(sizes)
 
 
+def test_every_connection_runs_from_rim_to_rim():
+    ax = plotting.draw_network((2, 3, 1))
+    centres = [tuple(circle.center) for circle in by_gid(ax, "unit-", Circle).values()]
+    for line in by_gid(ax, "edge-", Line2D).values():
+        for point in zip(line.get_xdata(), line.get_ydata()):
+            distances = [np.hypot(point[0] - x, point[1] - y) for x, y in centres]
+            assert min(distances) == pytest.approx(plotting.UNIT_RADIUS), "an edge end is not on a unit's rim"
+    plt.close("all")
+
+
 def test_network_without_numbers_writes_no_weights_or_biases():
     ax = plotting.draw_network((2, 3, 1))
     assert not by_gid(ax, "weight-") and not by_gid(ax, "bias-")
