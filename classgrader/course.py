@@ -22,10 +22,13 @@ from pathlib import Path
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
+from classgrader import slips
 from classgrader.errors import GradingError
 
 # The largest notebook that is graded; a larger one is reported and scores zero.
 MAX_NOTEBOOK_BYTES = 20 * 2**20
+# The most .ipynb files of one submission that are read to find its notebooks.
+MAX_NOTEBOOKS = 10
 # Besides the notebooks, the one file of a submission that nbgrader reads (the hand-in time).
 TIMESTAMP = "timestamp.txt"
 # Words of the grader's own machinery, which no answer needs: a notebook whose code outside its
@@ -72,9 +75,15 @@ class Course:
             raise GradingError(f"there is no assignment {assignment!r} in solutions/ (known: {', '.join(known)}).")
         return names
 
+    def sources(self, assignment: str) -> dict[str, dict]:
+        """The assignment's source notebooks (the instructor's own, trusted), by name."""
+        folder = self.root / "solutions" / assignment
+        return {name: json.loads((folder / f"{name}.ipynb").read_text(encoding="utf-8"))
+                for name in self.source_notebooks(assignment)}
+
     def submissions(self, assignment: str, students: list[str] | None = None) -> list[Submission]:
         """Every submitted/<student>/<assignment>/ folder, with the problems found in its files."""
-        expected = self.source_notebooks(assignment)
+        sources = self.sources(assignment)
         folders = sorted(self.root.glob(f"submitted/*/{assignment}"))
         found = {folder.parent.name: folder for folder in folders if folder.is_dir()}
         if students:
@@ -85,52 +94,96 @@ class Course:
         if not found:
             raise GradingError(f"no submissions of {assignment}: expected folders submitted/<student>/{assignment}/ "
                                f"(or pass ZIP=<file> to import an LMS download).")
-        return [Submission(student, folder, check_files(folder, expected)) for student, folder in found.items()]
+        return [Submission(student, folder, check_files(folder, sources)) for student, folder in found.items()]
 
 
-def check_files(folder: Path, expected: list[str]) -> list[str]:
-    """What is wrong with a submission's files: links, and notebooks missing, misnamed, too large
-    or not notebooks at all."""
+def check_files(folder: Path, sources: dict[str, dict]) -> list[str]:
+    """What is wrong with a submission's files (links, notebooks missing, too large or not
+    notebooks at all) and the slips found in them, with what grading does about each."""
     problems = [f"{link} is a symbolic link: it was not followed (only regular files are graded)"
                 for link in links(folder)]
-    handed_in = sorted(path.stem for path in folder.glob("*.ipynb"))
-    for name in expected:
-        try:
-            text = read_regular_file(folder / f"{name}.ipynb").decode("utf-8")
-        except FileNotFoundError:
-            others = [other for other in handed_in if other not in expected]
-            hint = f" (found {', '.join(o + '.ipynb' for o in others)}: a wrong file name?)" if others else ""
-            problems.append(f"{name}.ipynb is missing{hint}; it scores zero")
+    readings, unreadable = read_submission(folder, sources)
+    for reading in readings:
+        problem = unreadable.get(reading.name)
+        if reading.notebook is None:
+            problems.append(problem or missing(reading.name, folder, sources))
             continue
-        except (OSError, UnicodeDecodeError) as error:
-            problems.append(f"{name}.ipynb cannot be graded ({error}); it scores zero")
-            continue
-        try:
-            notebook = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as error:
-            problems.append(f"{name}.ipynb is not valid JSON ({error}); it scores zero")
-            continue
-        if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
-            problems.append(f"{name}.ipynb is JSON but not a notebook (no list of cells); it scores zero")
-            continue
-        named = [word for word in GRADER_WORDS if word in code_of(notebook)]
+        if problem:
+            problems.append(f"{problem.removesuffix('; it scores zero')}: graded {reading.path.name} instead")
+        problems += reading.notes
+        named = [word for word in GRADER_WORDS if word in code_of(reading.notebook, sources[reading.name])]
         if named:
-            problems.append(f"{name}.ipynb: its code names the grader's machinery ({', '.join(named)}); "
+            problems.append(f"{reading.path.name}: its code names the grader's machinery ({', '.join(named)}); "
                             f"read it (the score stands as graded)")
     return problems
 
 
-def code_of(notebook: dict) -> str:
-    """All the code of a notebook's code cells but its test cells, as one text."""
-    sources = [cell.get("source", "") for cell in notebook["cells"]
-               if isinstance(cell, dict) and cell.get("cell_type") == "code" and not is_test_cell(cell)]
-    return "\n".join(source if isinstance(source, str) else "".join(map(str, source)) for source in sources)
+def missing(name: str, folder: Path, sources: dict[str, dict]) -> str:
+    """The report's line for an expected notebook that nothing handed in stands for."""
+    others = sorted(path.name for path in folder.glob("*.ipynb") if path.stem not in sources)
+    hint = f" (found {', '.join(others[:5])}, which carry none of its cells)" if others else ""
+    return f"{name}.ipynb is missing{hint}; it scores zero"
+
+
+def read_submission(folder: Path, sources: dict[str, dict]) -> tuple[list[slips.Reading], dict[str, str]]:
+    """Each expected notebook as the submission evidently has it (`slips`), mended, and why a
+    file handed in under an expected name could not be read.
+
+    Args:
+        sources: the assignment's source notebooks (the instructor's), by name.
+    """
+    handed_in: dict[Path, dict | None] = {}
+    unreadable: dict[str, str] = {}
+    for path in notebook_files(folder, sources):
+        notebook, problem = None, None
+        try:
+            notebook = slips.parse_notebook(read_regular_file(path))
+        except OSError as error:
+            problem = f"{path.name} cannot be graded ({error}); it scores zero"
+        except ValueError as error:
+            problem = f"{path.name} {error}; it scores zero"
+        handed_in[path] = notebook
+        if problem and path.stem in sources:
+            unreadable[path.stem] = problem
+    readings = []
+    for name, source in sources.items():
+        reading = slips.choose(name, set(slips.grade_ids(source)), handed_in)
+        readings.append(slips.mend(reading, source))
+    return readings, unreadable
+
+
+def notebook_files(folder: Path, sources: dict[str, dict]) -> list[Path]:
+    """The .ipynb files of a submission that are read: those with an expected name, then the
+    newest others, at most MAX_NOTEBOOKS in all (a folder of thousands is not read through)."""
+    files = [path for path in folder.glob("*.ipynb")]
+    named = sorted(path for path in files if path.stem in sources)
+    others = sorted((path for path in files if path.stem not in sources),
+                    key=lambda path: (-path.lstat().st_mtime, path.name))
+    return (named + others)[:MAX_NOTEBOOKS]
+
+
+def code_of(notebook: dict, source: dict) -> str:
+    """The student's code in a notebook (after `slips.mend`), as one text: every code cell but its
+    test cells (nbgrader puts the gradebook's own source back in them) and cells made only of
+    lines of the source's test cells (a copied test cell)."""
+    tests = [cell for cell in source["cells"] if is_test_cell(cell)]
+    test_ids = {slips.grade_id(cell) for cell in tests}
+    test_lines = {line.strip() for cell in tests for line in slips.text_of(cell).splitlines()}
+    code = []
+    for cell in notebook["cells"]:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        lines = {line.strip() for line in slips.text_of(cell).splitlines()} - {""}
+        if (is_test_cell(cell) and slips.grade_id(cell) in test_ids) or lines <= test_lines:
+            continue
+        code.append(slips.text_of(cell))
+    return "\n".join(code)
 
 
 def is_test_cell(cell: dict) -> bool:
-    """A cell marked as an autograded test (nbgrader puts the gradebook's own source back in it)."""
-    meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell.get("metadata"), dict) else {}
-    return isinstance(meta, dict) and bool(meta.get("grade")) and not meta.get("solution")
+    """A cell marked as an autograded test."""
+    meta = slips.nbgrader_meta(cell)
+    return bool(meta.get("grade")) and not meta.get("solution")
 
 
 def read_regular_file(path: Path, limit: int = MAX_NOTEBOOK_BYTES) -> bytes:
@@ -166,16 +219,40 @@ def links(folder: Path) -> list[str]:
     return sorted(found)
 
 
-def stage(submitted: Path, staged: Path) -> None:
-    """Copy what nbgrader grades of a submission (its notebooks and timestamp, regular files only)
-    into the empty folder `staged`; anything else in the submission is left out."""
+def stage(submitted: Path, staged: Path, sources: dict[str, dict]) -> None:
+    """Write what nbgrader grades of a submission into the empty folder `staged`: each expected
+    notebook as the submission evidently has it (renamed, mended: `read_submission`) and the
+    timestamp, from regular files only; anything else in the submission is left out.
+
+    The notebooks that stand for none of the expected ones go in as they are, under their own
+    names: nbgrader skips them, but records the submission, so that a notebook missing or
+    unreadable scores zero in the gradebook and the export instead of leaving no row at all.
+    """
     staged.mkdir(parents=True, exist_ok=True)
-    for entry in os.scandir(submitted):
-        if entry.name.endswith(".ipynb") or entry.name == TIMESTAMP:
-            try:
-                (staged / entry.name).write_bytes(read_regular_file(submitted / entry.name))
-            except OSError:
-                pass  # a link, not a regular file or too large: reported by check_files; it scores zero
+    readings, _ = read_submission(submitted, sources)
+    chosen = {reading.path for reading in readings if reading.path}
+    for reading in readings:
+        if reading.notebook is None:
+            continue  # reported by check_files; it scores zero
+        target = staged / f"{reading.name}.ipynb"
+        if reading.mended:
+            target.write_text(json.dumps(reading.notebook), encoding="utf-8")
+        else:  # as handed in, byte for byte
+            target.write_bytes(read_regular_file(reading.path))
+    for path in notebook_files(submitted, sources):
+        taken = path.stem in sources and (staged / path.name).exists()
+        if path not in chosen and not taken:
+            copy_regular_file(path, staged / path.name)
+    copy_regular_file(submitted / TIMESTAMP, staged / TIMESTAMP)
+
+
+def copy_regular_file(path: Path, target: Path) -> None:
+    """Copy a regular file of at most MAX_NOTEBOOK_BYTES; a link, a missing, special or larger
+    file is left out (check_files reports it)."""
+    try:
+        target.write_bytes(read_regular_file(path))
+    except OSError:
+        pass
 
 
 def fingerprint(folder: Path) -> str:

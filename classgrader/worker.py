@@ -6,7 +6,9 @@ submission still gets its own kernel, confined when isolation is on.
 
 nbgrader grades a staged copy of the submission (`course.stage`: its notebooks and timestamp,
 regular files only) instead of submitted/ itself, so that nothing else a student handed in (a
-symbolic link, a device, a huge file) is ever read or copied into autograded/ and feedback/.
+symbolic link, a device, a huge file) is ever read or copied into autograded/ and feedback/. The
+staged notebooks are what the submission evidently is (`slips`): a renamed notebook under its
+expected name, copied cells graded once, deleted test cells put back.
 """
 
 import ctypes
@@ -50,6 +52,7 @@ FAILURES = {
 }
 
 _api: NbGraderAPI | None = None
+_course: Course | None = None
 
 
 @dataclass
@@ -81,10 +84,11 @@ def silence_output() -> None:
 
 def start_worker(root: str, db_url: str, confined: bool, cell_timeout: int, submission_timeout: int) -> None:
     """Set up nbgrader once in this worker process (the pool's initializer)."""
-    global _api
+    global _api, _course
     die_with_parent()
     silence_output()
-    config = Course(Path(root), db_url).config()
+    _course = Course(Path(root), db_url)
+    config = _course.config()
     config.Execute.timeout = cell_timeout
     config.ResilientExecute.submission_timeout = submission_timeout
     config.ResilientExecute.source_root = str(Path(root) / config.CourseDirectory.get("source_directory", "source"))
@@ -115,7 +119,7 @@ def autograde(assignment: str, student: str, notebooks: list[str], start: float)
     record that it finished."""
     submitted = Path(_api.coursedir.format_path("submitted", student, assignment))
     with tempfile.TemporaryDirectory(prefix="classgrader-staged-") as staged:
-        stage(submitted, Path(staged) / student / assignment)
+        stage(submitted, Path(staged) / student / assignment, _course.sources(assignment))
         _api.coursedir.submitted_directory = staged  # an absolute path: nbgrader reads the submission there
         execute.FINDINGS.clear()
         try:

@@ -416,7 +416,7 @@ def write_class(course: Path, port: int, sentinel: Path) -> dict[str, tuple[floa
     hand_in(course, "broken_json", '{"cells": [ this is not json')
     expected["broken_json"] = (0.0, "not valid JSON")
     hand_in(course, "wrong_file_name", filled_release(RELEASE, REFERENCE), name="forward_pass (1).ipynb")
-    expected["wrong_file_name"] = (0.0, "wrong file name")
+    expected["wrong_file_name"] = (FULL, "a renamed file")
     # A last cell of the student's own, after every test, that prints what the hidden tests gave.
     recorder = filled_release(RELEASE, {**REFERENCE, "p7_count_params": RECORDS_HIDDEN_INPUTS})
     recorder.cells.append(nbformat.v4.new_code_cell("print('RECORDED', RECORDED)"))
