@@ -28,7 +28,7 @@ from classgrader.errors import GradingError
 # The largest notebook that is graded; a larger one is reported and scores zero.
 MAX_NOTEBOOK_BYTES = 20 * 2**20
 # The most .ipynb files of one submission that are read to find its notebooks.
-MAX_NOTEBOOKS = 10
+MAX_NOTEBOOKS = 5
 # Besides the notebooks, the one file of a submission that nbgrader reads (the hand-in time).
 TIMESTAMP = "timestamp.txt"
 # Words of the grader's own machinery, which no answer needs: a notebook whose code outside its
@@ -129,27 +129,35 @@ def read_submission(folder: Path, sources: dict[str, dict]) -> tuple[list[slips.
     """Each expected notebook as the submission evidently has it (`slips`), mended, and why a
     file handed in under an expected name could not be read.
 
+    Only one handed-in notebook is held in memory at a time: of the others, only their grade ids.
+
     Args:
         sources: the assignment's source notebooks (the instructor's), by name.
     """
-    handed_in: dict[Path, dict | None] = {}
+    handed_in: dict[Path, set[str] | None] = {}
     unreadable: dict[str, str] = {}
     for path in notebook_files(folder, sources):
-        notebook, problem = None, None
-        try:
-            notebook = slips.parse_notebook(read_regular_file(path))
-        except OSError as error:
-            problem = f"{path.name} cannot be graded ({error}); it scores zero"
-        except ValueError as error:
-            problem = f"{path.name} {error}; it scores zero"
-        handed_in[path] = notebook
+        notebook, problem = read_notebook(path)
+        handed_in[path] = None if notebook is None else set(slips.grade_ids(notebook))
         if problem and path.stem in sources:
             unreadable[path.stem] = problem
     readings = []
     for name, source in sources.items():
         reading = slips.choose(name, set(slips.grade_ids(source)), handed_in)
+        if reading.path:
+            reading.notebook, _ = read_notebook(reading.path)
         readings.append(slips.mend(reading, source))
     return readings, unreadable
+
+
+def read_notebook(path: Path) -> tuple[dict | None, str | None]:
+    """A handed-in notebook, or None and the report's line saying why it cannot be graded."""
+    try:
+        return slips.parse_notebook(read_regular_file(path)), None
+    except OSError as error:
+        return None, f"{path.name} cannot be graded ({error}); it scores zero"
+    except ValueError as error:
+        return None, f"{path.name} {error}; it scores zero"
 
 
 def notebook_files(folder: Path, sources: dict[str, dict]) -> list[Path]:

@@ -93,21 +93,25 @@ def resubmission_number(stem: str) -> int:
 
 # ---- which file is which notebook ----
 
-def choose(name: str, source_ids: set[str], handed_in: dict[Path, dict | None]) -> Reading:
+def choose(name: str, source_ids: set[str], handed_in: dict[Path, set[str] | None]) -> Reading:
     """The file to grade as notebook `name`: the one so named, or one carrying its grade ids.
 
     Args:
         source_ids: the grade ids of the source notebook `name`.
-        handed_in: every .ipynb file of the submission, with its notebook (None: not readable).
+        handed_in: every .ipynb file of the submission read, with the grade ids its cells carry
+            (None: not a readable notebook).
+
+    Returns:
+        A reading with `path` set (`notebook` is for the caller to read).
     """
-    candidates = [path for path, notebook in handed_in.items() if notebook is not None
-                  and (path.stem == name or source_ids & set(grade_ids(notebook)))]
+    candidates = [path for path, ids in handed_in.items()
+                  if ids is not None and (path.stem == name or source_ids & ids)]
     reading = Reading(name)
     if not candidates:
         return reading
     newest = max(candidates, key=lambda path: (int(os.lstat(path).st_mtime), resubmission_number(path.stem),
                                                path.stem == name, path.name))
-    reading.path, reading.notebook = newest, handed_in[newest]
+    reading.path = newest
     if len(candidates) > 1:
         others = ", ".join(sorted(path.name for path in candidates if path != newest))
         reading.notes.append(f"{len(candidates)} notebooks carry {name}.ipynb's cells: graded the newest, "

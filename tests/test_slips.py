@@ -103,7 +103,7 @@ def test_only_so_many_files_are_read(tmp_path):
     for number in range(30):
         hand_in(tmp_path, f"copy{number}.ipynb", {"cells": []})
     files = __import__("classgrader.course", fromlist=["notebook_files"]).notebook_files(tmp_path, SOURCES)
-    assert len(files) == 10
+    assert len(files) == 5
 
 
 def test_a_copied_answer_is_graded_once_and_the_copy_stays_an_ordinary_cell():
