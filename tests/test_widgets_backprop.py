@@ -49,11 +49,11 @@ def test_drawn_state_outlines_the_current_node():
 def test_buttons_step_through_and_reset():
     stepper = w.BackpropStepper()
     assert stepper.n_revealed == 0 and stepper.back_button.disabled
-    first_image = stepper.image.value
+    first_image = stepper.image.png
     assert first_image[:4] == b"\x89PNG"
     stepper.next_button.click()
     assert stepper.n_revealed == 1 and not stepper.back_button.disabled
-    assert stepper.image.value != first_image
+    assert stepper.image.png != first_image
     for _ in range(10):
         stepper.next_button.click()
     assert stepper.n_revealed == 7 and stepper.next_button.disabled

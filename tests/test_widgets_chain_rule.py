@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from nnkit.widgets.picture import Picture
 from nnkit.widgets.chain_rule import (
     CONVEXITY_EXAMPLES,
     chain_rule_explorer,
@@ -99,7 +100,11 @@ def test_explorers_build_and_redraw(build):
         assert isinstance(explorer, widgets.VBox)
         sliders = [w for w in _all_children(explorer) if isinstance(w, widgets.FloatSlider)]
         assert sliders
-        sliders[0].value = sliders[0].min  # redraws without error
+        images = [w for w in _all_children(explorer) if isinstance(w, Picture)]
+        assert len(images) == 1 and images[0].alt and images[0].png[:4] == b"\x89PNG"
+        first = images[0].png
+        sliders[0].value = sliders[0].min
+        assert images[0].png != first  # the picture follows the slider
 
 
 def _all_children(widget):

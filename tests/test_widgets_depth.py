@@ -8,6 +8,7 @@ import pytest
 import nnkit
 from nnkit import deepnet
 from nnkit.widgets import depth as depth_module
+from nnkit.widgets.picture import Picture
 from nnkit.widgets.depth import (
     INIT_LABELS,
     digits_batch,
@@ -66,9 +67,9 @@ def test_widget_has_labelled_controls_and_redraws_on_change(monkeypatch):
     monkeypatch.setattr(depth_module, "draw_explorer_figure", lambda *args, ax: drawn.append(args))
     explorer = depth_explorer()
     assert isinstance(explorer, widgets.VBox)
-    controls, output = explorer.children
+    controls, image = explorer.children
     depth, activation, init = controls.children
-    assert isinstance(depth, widgets.IntSlider) and isinstance(output, widgets.Output)
+    assert isinstance(depth, widgets.IntSlider) and isinstance(image, Picture) and image.alt
     assert all(control.description for control in controls.children)
     assert set(dict(init.options).values()) == set(INIT_LABELS.values()) == set(deepnet.INITS)
     depth.value = 12

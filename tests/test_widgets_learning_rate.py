@@ -4,6 +4,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
+from nnkit.widgets.picture import Picture
 from nnkit.widgets.learning_rate import (
     BATCH_SIZES,
     REFERENCE,
@@ -81,11 +82,14 @@ def test_explorer_figure_shows_reference_and_chosen_run():
 def test_widget_has_its_controls_and_redraws_on_change():
     explorer = training_explorer()
     assert isinstance(explorer, widgets.VBox)
-    controls, output = explorer.children
+    controls, image = explorer.children
     eta, batch = controls.children
-    assert isinstance(eta, widgets.FloatLogSlider) and isinstance(output, widgets.Output)
+    assert isinstance(eta, widgets.FloatLogSlider) and isinstance(image, Picture)
+    assert image.alt and image.png[:4] == b"\x89PNG"
     assert eta.value == REFERENCE["learning_rate"] and batch.value == REFERENCE["batch_size"]
     assert tuple(batch.options) == BATCH_SIZES
+    first = image.png
     eta.value = 1.0
     batch.value = 64
+    assert image.png != first
     plt.close("all")

@@ -91,7 +91,7 @@ def test_weight_entry_masks_reject_an_entry_outside_W():
 def test_the_picture_marks_the_chosen_weight_in_W_and_in_the_gradient_tensor():
     ax = draw_linear_layer_gradient(n_in=3, n_out=2, row=1, col=2)
     dark = [p for p in ax.patches if p.get_facecolor()[:3] == plt.matplotlib.colors.to_rgb(SELECTED_FILL)]
-    # W_12, x_2, z_1, and the one non-zero derivative dz_1/dW_12.
+    # W[1, 2], x[2], z[1], and the one non-zero derivative dz[1]/dW[1, 2] (drawn as W_23, x_3, z_2).
     assert len(dark) == 4
     assert len(ax.patches) == 2 * 3 + 3 + 2 + 2 + 2 * (2 * 3)
     plt.close(ax.figure)
@@ -103,9 +103,9 @@ def test_the_explorer_builds_and_follows_its_sliders():
     n_in, n_out, row, col, batch_size = explorer.children[:5]
     table = explorer.children[-1]
     n_out.value = 4
-    assert row.max == 3
+    assert row.max == 4 and row.min == 1   # weights are counted from 1, as in the formulas
     batch_size.value = 7
     assert "(7, 4, 4, 3)" in table.value
     n_in.value = 1
-    assert col.max == 0 and col.value == 0
+    assert col.max == 1 and col.value == 1
     plt.close("all")

@@ -10,6 +10,7 @@ import pytest
 
 from nnkit import plotting
 from nnkit.widgets import threshold
+from nnkit.widgets.picture import Picture
 
 P3 = threshold.PROBLEM_3_PARAMS
 # Seed 003 with the bias columns split off, as nnkit stores them.
@@ -62,9 +63,9 @@ def test_explorer_is_a_vbox_with_one_slider_per_number_and_an_image():
     widget = threshold.threshold_explorer()
     assert isinstance(widget, ipywidgets.VBox)
     sliders = [w for w in walk(widget) if isinstance(w, ipywidgets.FloatSlider)]
-    images = [w for w in walk(widget) if isinstance(w, ipywidgets.Image)]
+    images = [w for w in walk(widget) if isinstance(w, Picture)]
     assert len(sliders) == 13 and len(images) == 1
-    assert images[0].value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert images[0].png[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def walk(widget):
@@ -82,14 +83,14 @@ def test_sliders_start_at_the_given_parameters():
 def test_moving_a_slider_changes_the_prediction_grid_and_the_picture():
     explorer = threshold.NetworkExplorer(P3, resolution=40)
     before_grid = threshold.region_grid(explorer.params(), explorer.xlim, explorer.ylim, resolution=40)
-    before_png = explorer.image.value
+    before_png = explorer.image.png
 
     explorer.sliders["b2[0]"].value = -0.5  # the output now fires when two of the three units do
     after_grid = threshold.region_grid(explorer.params(), explorer.xlim, explorer.ylim, resolution=40)
 
     assert explorer.params()["b2"][0] == -0.5
     assert after_grid.sum() > before_grid.sum()
-    assert explorer.image.value != before_png
+    assert explorer.image.png != before_png
 
 
 def test_the_drawn_regions_are_the_computed_grid():

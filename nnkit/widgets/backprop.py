@@ -1,11 +1,11 @@
 """Chapter 4's explorer: step through backpropagation on the anchor network, one node per click.
 
-The anchor network (seed 003, §3) is drawn as a computation graph with every
+The anchor network (the running example of the course) is drawn as a computation graph with every
 forward value written on it. Each click on *next* moves backpropagation one node
 further from the loss: that node is outlined, its gradient d J / d node appears
 below it in red, and the text under the figure shows the chain-rule step that
 produced it, with the numbers filled in. A menu switches the loss between the
-seed's squared error and binary cross-entropy, to show that only the first
+worksheet's squared error and binary cross-entropy, to show that only the first
 steps of the sweep change.
 
 It is split in two so it can be tested without a browser:
@@ -13,7 +13,7 @@ It is split in two so it can be tested without a browser:
 - pure functions compute what is shown from the step number and the loss
   (``sweep_order``, ``step_explanations``, ``backprop_state``, ``draw_backprop_state``), and
 - ``BackpropStepper`` wires the buttons to them and shows the figure as a PNG
-  in an ``ipywidgets.Image``.
+  in a ``Picture`` (nnkit.widgets.picture: a PNG with alt text).
 
 In a notebook:
 
@@ -36,6 +36,7 @@ from nnkit.compgraph import (
     format_number,
     format_value,
 )
+from nnkit.widgets.picture import picture
 
 LOSSES = {"squared error (y − ŷ)²": "squared", "cross-entropy ln(1 + eᵇ) − y b": "cross_entropy"}
 
@@ -158,7 +159,11 @@ class BackpropStepper:
         self.next_button = ipywidgets.Button(description="next ▶", button_style="primary")
         self.reset_button = ipywidgets.Button(description="reset")
         self.loss_menu = ipywidgets.Dropdown(options=LOSSES, value="squared", description="loss")
-        self.image = ipywidgets.Image(format="png")
+        self.image = picture(
+            "The anchor network's computation graph with every forward value; the gradients found so far"
+            " are written under their nodes and the node of the current step is outlined. The text below says"
+            " which gradient this step computes and how."
+        )
         self.explanation = ipywidgets.HTML()
         self.back_button.on_click(lambda _: self.go_to(self.n_revealed - 1))
         self.next_button.on_click(lambda _: self.go_to(self.n_revealed + 1))
@@ -174,7 +179,7 @@ class BackpropStepper:
         self.n_revealed = state["n_revealed"]
         self.back_button.disabled = self.n_revealed == 0
         self.next_button.disabled = self.n_revealed == len(state["order"])
-        self.image.value = _figure_png(self.n_revealed, self.loss_menu.value)
+        self.image.set_png(_figure_png(self.n_revealed, self.loss_menu.value))
         step = f"step {self.n_revealed} of {len(state['order'])}"
         self.explanation.value = f"<p><b>{step}.</b> {state['text']}</p>"
 

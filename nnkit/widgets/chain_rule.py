@@ -6,7 +6,7 @@ Each explorer is split in three, so it can be tested without a browser:
 - a function that draws it into a matplotlib ``Axes`` and returns the Axes;
 - a function that builds the ipywidgets controls around the drawing.
 
-The running example is y = m(u, v) = u v with u = sin x and v = x^2 (seed 003, §2).
+The running example is y = m(u, v) = u v with u = sin x and v = x^2 (the worksheet of the bibliography, part 2).
 """
 
 from typing import Callable
@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 from numpy.typing import NDArray
 
 from nnkit.calculus import chord_gap, derivative
+from nnkit.widgets.picture import picture, show
 
 Array = NDArray[np.float64]
 
@@ -110,15 +111,22 @@ def plot_product_curve(x: float, ax: Axes | None = None, x_range: tuple[float, f
 def chain_rule_explorer(x: float = 1.0) -> widgets.VBox:
     """A slider for x; shows the curve with its tangent and the two path terms of dy/dx."""
     slider = widgets.FloatSlider(value=x, min=-4.0, max=4.0, step=0.05, description="x")
+    image = picture(
+        "Left: the curve y = sin(x) x^2 with its tangent at the chosen x, labelled with its slope."
+        " Right: two bars, the two path terms of dy/dx at that x, whose sum is the slope."
+    )
 
-    def draw(x: float) -> None:
+    def draw(_change: object = None) -> None:
         fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.2))
-        plot_product_curve(x, ax=left)
-        plot_path_terms(x, ax=right)
+        plot_product_curve(slider.value, ax=left)
+        plot_path_terms(slider.value, ax=right)
         fig.tight_layout()
-        plt.show()
+        show(image, fig)
+        plt.close(fig)
 
-    return widgets.VBox([slider, widgets.interactive_output(draw, {"x": slider})])
+    slider.observe(draw, names="value")
+    draw()
+    return widgets.VBox([slider, image])
 
 
 # --------------------------------------------------------------------------- convexity
@@ -194,11 +202,19 @@ def convexity_explorer() -> widgets.VBox:
     x2 = widgets.FloatSlider(value=0.5, min=-2.0, max=2.0, step=0.05, description="x2")
     alpha = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.01, description="α")
 
-    def draw(name: str, x1: float, x2: float, alpha: float) -> None:
-        fig, ax = plt.subplots(figsize=(5.0, 3.4))
-        plot_chord(CONVEXITY_EXAMPLES[name], x1, x2, alpha, ax=ax)
-        fig.tight_layout()
-        plt.show()
+    image = picture(
+        "The chosen function f(x), its chord from x1 to x2, and a vertical bar at the point of weight alpha"
+        " between the chord and the function: blue where the chord is on or above f, red where it is below."
+    )
 
-    output = widgets.interactive_output(draw, {"name": choice, "x1": x1, "x2": x2, "alpha": alpha})
-    return widgets.VBox([choice, widgets.HBox([x1, x2, alpha]), output])
+    def draw(_change: object = None) -> None:
+        fig, ax = plt.subplots(figsize=(5.0, 3.4))
+        plot_chord(CONVEXITY_EXAMPLES[choice.value], x1.value, x2.value, alpha.value, ax=ax)
+        fig.tight_layout()
+        show(image, fig)
+        plt.close(fig)
+
+    for control in (choice, x1, x2, alpha):
+        control.observe(draw, names="value")
+    draw()
+    return widgets.VBox([choice, widgets.HBox([x1, x2, alpha]), image])

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from sklearn.datasets import load_digits
 
 from nnkit import deepnet
+from nnkit.widgets.picture import picture, show
 
 Array = NDArray[np.float64]
 
@@ -83,17 +84,19 @@ def depth_explorer() -> widgets.VBox:
     depth = widgets.IntSlider(value=8, min=2, max=20, description="depth L", continuous_update=False)
     activation = widgets.Dropdown(options=ACTIVATIONS, value="sigmoid", description="activation g")
     init = widgets.Dropdown(options=list(INIT_LABELS.items()), value="scaled", description="std of W")
-    output = widgets.Output()
+    image = picture(
+        "The size of the loss gradient in each layer, from layer 1 to layer L, on a log scale: the chosen"
+        " depth, activation and initialisation in colour, the reference ReLU network with 1/sqrt(n) in grey,"
+        " and the ratio between the first and the last layer."
+    )
 
     def redraw(_change=None) -> None:
-        with output:
-            output.clear_output(wait=True)
-            fig, ax = plt.subplots(figsize=(7.5, 3.6), layout="constrained")
-            draw_explorer_figure(depth.value, activation.value, init.value, ax=ax)
-            plt.show()
-            plt.close(fig)
+        fig, ax = plt.subplots(figsize=(7.5, 3.6), layout="constrained")
+        draw_explorer_figure(depth.value, activation.value, init.value, ax=ax)
+        show(image, fig)
+        plt.close(fig)
 
     for control in (depth, activation, init):
         control.observe(redraw, names="value")
     redraw()
-    return widgets.VBox([widgets.HBox([depth, activation, init]), output])
+    return widgets.VBox([widgets.HBox([depth, activation, init]), image])

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from nnkit.network import TwoLayerNet
 from nnkit.training import train
+from nnkit.widgets.picture import picture, show
 
 Array = NDArray[np.float64]
 
@@ -126,17 +127,18 @@ def training_explorer() -> widgets.VBox:
         continuous_update=False,
     )
     batch = widgets.Dropdown(options=BATCH_SIZES, value=REFERENCE["batch_size"], description="batch size B")
-    output = widgets.Output()
+    image = picture(
+        "Training and validation loss against epochs: the reference run in grey, the run with the chosen"
+        " learning rate and batch size in colour, with its final validation accuracy or a note that it diverged."
+    )
 
     def redraw(_change=None) -> None:
-        with output:
-            output.clear_output(wait=True)
-            fig, ax = plt.subplots(figsize=(7.5, 3.8), layout="constrained")
-            draw_explorer_figure(eta.value, batch.value, ax=ax)
-            plt.show()
-            plt.close(fig)
+        fig, ax = plt.subplots(figsize=(7.5, 3.8), layout="constrained")
+        draw_explorer_figure(eta.value, batch.value, ax=ax)
+        show(image, fig)
+        plt.close(fig)
 
     eta.observe(redraw, names="value")
     batch.observe(redraw, names="value")
     redraw()
-    return widgets.VBox([widgets.HBox([eta, batch]), output])
+    return widgets.VBox([widgets.HBox([eta, batch]), image])

@@ -1,8 +1,8 @@
 """Chapter 3's explorer: the gradient tensors of a linear layer, their shapes and einsum strings.
 
-A linear layer on a batch (rows are samples, seed 001 eq. 10) is
-Z = X W^T + b, with X (B, N), W (M, N), b (M,), Z (B, M); for one sample,
-z = W x + b. The pure functions below compute what the explorer shows, so
+A linear layer on a batch (rows are samples) is Z = X W^T + 1_N b^T, with
+X (N, n), W (m, n), b (m,), Z (N, m): N samples, n inputs, m outputs (the
+course's notation page); for one sample, z = W x + b. The pure functions below compute what the explorer shows, so
 they can be tested without a browser:
 
 - ``linear_layer_shapes``: every array and gradient tensor, its shape, and
@@ -11,7 +11,8 @@ they can be tested without a browser:
   ones are derivatives with respect to one chosen weight W[k, j];
 - ``draw_linear_layer_gradient``: the picture of W, x, z and dz/dW.
 
-Indices start at 0, as in numpy.
+The functions take numpy's 0-based indices; the labels they draw count from 1,
+as the formulas of the course do, so W[0, 1] is drawn as W_12.
 """
 
 import html
@@ -19,10 +20,11 @@ import html
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 from numpy.typing import NDArray
+
+from nnkit.widgets.picture import picture, show
 
 # Colours of the picture.
 NONZERO_FILL = "#fde2c8"  # entries of dz/dW that can be non-zero (i == k)
@@ -38,30 +40,30 @@ def linear_layer_shapes(batch_size: int, n_in: int, n_out: int) -> list[dict]:
     outputs, j for inputs. The loss J is a scalar; dJ/dZ is given.
 
     Args:
-        batch_size: B, the number of samples (rows of X).
-        n_in: N, the number of inputs.
-        n_out: M, the number of outputs.
+        batch_size: N, the number of samples (rows of X).
+        n_in: n, the number of inputs.
+        n_out: m, the number of outputs.
 
     Returns:
         one dict per tensor with keys "name" (str), "shape" (tuple), "entries"
         (int, the product of the shape) and "einsum" (str, "" for given arrays).
     """
-    B, N, M = batch_size, n_in, n_out
+    N, n, m = batch_size, n_in, n_out
     rows = [
-        ("X", (B, N), ""),
-        ("W", (M, N), ""),
-        ("b", (M,), ""),
-        ("Z = X Wᵀ + b", (B, M), "nj,ij->ni  (then + b)"),
-        ("∂Z/∂W", (B, M, M, N), "ik,nj->nikj  (δ_ik X_nj)"),
-        ("∂Z/∂b", (B, M, M), "n,ik->nik  (1 · δ_ik for every n)"),
-        ("∂Z/∂X", (B, M, B, N), "nm,ij->nimj  (δ_nm W_ij)"),
-        ("∂J/∂Z", (B, M), ""),
-        ("∂J/∂W  (chain rule)", (M, N), "ni,nikj->kj"),
-        ("∂J/∂W  (shortcut)", (M, N), "ni,nj->ij  (Δᵀ X)"),
-        ("∂J/∂b  (chain rule)", (M,), "ni,nik->k"),
-        ("∂J/∂b  (shortcut)", (M,), "ni->i  (column sums of Δ)"),
-        ("∂J/∂X  (chain rule)", (B, N), "ni,nimj->mj"),
-        ("∂J/∂X  (shortcut)", (B, N), "ni,ij->nj  (Δ W)"),
+        ("X", (N, n), ""),
+        ("W", (m, n), ""),
+        ("b", (m,), ""),
+        ("Z = X Wᵀ + b", (N, m), "ik,jk->ij  (then + b)"),
+        ("∂Z/∂W", (N, m, m, n), "jp,ik->ijpk  (δ_jp X_ik)"),
+        ("∂Z/∂b", (N, m, m), "i,jp->ijp  (1 · δ_jp for every i)"),
+        ("∂Z/∂X", (N, m, N, n), "ih,jk->ijhk  (δ_ih W_jk)"),
+        ("∂J/∂Z", (N, m), ""),
+        ("∂J/∂W  (chain rule)", (m, n), "ij,ijpk->pk"),
+        ("∂J/∂W  (shortcut)", (m, n), "ij,ik->jk  (Δᵀ X)"),
+        ("∂J/∂b  (chain rule)", (m,), "ij,ijp->p"),
+        ("∂J/∂b  (shortcut)", (m,), "ij->j  (column sums of Δ)"),
+        ("∂J/∂X  (chain rule)", (N, n), "ij,ijhk->hk"),
+        ("∂J/∂X  (shortcut)", (N, n), "ij,jk->ik  (Δ W)"),
     ]
     return [
         {"name": name, "shape": shape, "entries": int(np.prod(shape)), "einsum": einsum}
@@ -81,10 +83,10 @@ def shapes_table_html(batch_size: int, n_in: int, n_out: int) -> str:
 
 
 def weight_entry_masks(n_out: int, n_in: int, row: int, col: int) -> dict[str, NDArray[np.bool_]]:
-    """Where the entries of dz/dW (shape (M, M, N), entry [i, k, j] = dz_i/dW_kj) stand for one weight.
+    """Where the entries of dz/dW (shape (m, m, n), entry [i, k, j] = dz_i/dW_kj) stand for one weight.
 
     Args:
-        n_out, n_in: M and N, the shape of W.
+        n_out, n_in: m and n, the shape of W.
         row, col: the chosen weight W[row, col].
 
     Returns:
@@ -129,14 +131,14 @@ def _draw_grid(
 def draw_linear_layer_gradient(n_in: int, n_out: int, row: int = 0, col: int = 0, ax: Axes | None = None) -> Axes:
     """Picture of z = W x + b and of the gradient tensor dz/dW, one weight W[row, col] picked out.
 
-    Top: W (M x N), x (N), b (M) and z (M) as grids of cells. Bottom: dz/dW
-    drawn as M slices, slice i being the M x N matrix dz_i/dW. Shaded cells
+    Top: W (m x n), x (n), b (m) and z (m) as grids of cells. Bottom: dz/dW
+    drawn as m slices, slice i being the m x n matrix dz_i/dW. Labels count from 1. Shaded cells
     can be non-zero (only row i of slice i, equal to x^T); outlined cells are
     the derivatives with respect to the chosen weight; the dark cell is the
     only one of them that is not zero.
 
     Args:
-        n_in, n_out: N and M.
+        n_in, n_out: n and m.
         row, col: the chosen weight W[row, col].
         ax: where to draw; a new figure if None.
 
@@ -154,17 +156,17 @@ def draw_linear_layer_gradient(n_in: int, n_out: int, row: int = 0, col: int = 0
 
     # Top row: W x + b = z.
     top = 0.0
-    w_labels = [[f"$W_{{{i}{j}}}$" for j in range(N)] for i in range(M)]
+    w_labels = [[f"$W_{{{i + 1}{j + 1}}}$" for j in range(N)] for i in range(M)]
     w_fills = [[fill(i == row and j == col) for j in range(N)] for i in range(M)]
     _draw_grid(ax, 0, top, w_labels, w_fills)
     x_left = N + 0.5
-    _draw_grid(ax, x_left, top, [[f"$x_{{{j}}}$"] for j in range(N)], [[fill(j == col)] for j in range(N)])
+    _draw_grid(ax, x_left, top, [[f"$x_{{{j + 1}}}$"] for j in range(N)], [[fill(j == col)] for j in range(N)])
     b_left = x_left + 2
     ax.text(b_left - 0.5, top - M / 2, "+", ha="center", va="center", fontsize=12)
-    _draw_grid(ax, b_left, top, [[f"$b_{{{i}}}$"] for i in range(M)], [["white"] for _ in range(M)])
+    _draw_grid(ax, b_left, top, [[f"$b_{{{i + 1}}}$"] for i in range(M)], [["white"] for _ in range(M)])
     z_left = b_left + 2
     ax.text(z_left - 0.5, top - M / 2, "=", ha="center", va="center", fontsize=12)
-    _draw_grid(ax, z_left, top, [[f"$z_{{{i}}}$"] for i in range(M)], [[fill(i == row)] for i in range(M)])
+    _draw_grid(ax, z_left, top, [[f"$z_{{{i + 1}}}$"] for i in range(M)], [[fill(i == row)] for i in range(M)])
     for left, width, text in [
         (0, N, f"W  ({M}, {N})"),
         (x_left, 1, f"x  ({N},)"),
@@ -177,7 +179,7 @@ def draw_linear_layer_gradient(n_in: int, n_out: int, row: int = 0, col: int = 0
     slice_top = top - max(M, N) - 1.6
     for i in range(M):
         left = i * (N + 1)
-        labels = [[f"$x_{{{j}}}$" if masks["nonzero"][i, k, j] else "0" for j in range(N)] for k in range(M)]
+        labels = [[f"$x_{{{j + 1}}}$" if masks["nonzero"][i, k, j] else "0" for j in range(N)] for k in range(M)]
         fills = [
             [
                 SELECTED_FILL if masks["selected_nonzero"][i, k, j] else (NONZERO_FILL if masks["nonzero"][i, k, j] else "white")
@@ -187,7 +189,7 @@ def draw_linear_layer_gradient(n_in: int, n_out: int, row: int = 0, col: int = 0
         ]
         edges = [[bool(masks["selected"][i, k, j]) for j in range(N)] for k in range(M)]
         _draw_grid(ax, left, slice_top, labels, fills, edges)
-        ax.text(left + N / 2, slice_top + 0.3, f"$\\partial z_{{{i}}}/\\partial W$", ha="center", va="bottom", fontsize=9)
+        ax.text(left + N / 2, slice_top + 0.3, f"$\\partial z_{{{i + 1}}}/\\partial W$", ha="center", va="bottom", fontsize=9)
     ax.text(
         0, slice_top - M - 0.4,
         f"$\\partial z/\\partial W$  ({M}, {M}, {N}): slice $i$ holds $\\partial z_i/\\partial W_{{kj}} = \\delta_{{ik}}\\, x_j$",
@@ -203,26 +205,27 @@ def draw_linear_layer_gradient(n_in: int, n_out: int, row: int = 0, col: int = 0
 
 
 def linear_layer_explorer() -> widgets.VBox:
-    """Sliders for B, N, M and the chosen weight W[k, j]; shows the picture and the table of shapes."""
+    """Sliders for N, n, m and the chosen weight W_kj (counted from 1); shows the picture and the table."""
     style = {"description_width": "150px"}
-    batch_size = widgets.IntSlider(value=4, min=1, max=8, description="samples B (table)", style=style)
-    n_in = widgets.IntSlider(value=3, min=1, max=5, description="inputs N", style=style)
-    n_out = widgets.IntSlider(value=2, min=1, max=4, description="outputs M", style=style)
-    row = widgets.IntSlider(value=0, min=0, max=1, description="weight row k", style=style)
-    col = widgets.IntSlider(value=0, min=0, max=2, description="weight column j", style=style)
-    picture = widgets.Output()
+    batch_size = widgets.IntSlider(value=4, min=1, max=8, description="samples N (table)", style=style)
+    n_in = widgets.IntSlider(value=3, min=1, max=5, description="inputs n", style=style)
+    n_out = widgets.IntSlider(value=2, min=1, max=4, description="outputs m", style=style)
+    row = widgets.IntSlider(value=1, min=1, max=2, description="weight row k", style=style)
+    col = widgets.IntSlider(value=1, min=1, max=3, description="weight column j", style=style)
+    image = picture(
+        "The linear layer's tensors as grids of cells: W, x, b and z on top, and below them the gradient"
+        " tensor dz/dW, with the chosen weight W_kj and the entries of dz/dW it feeds marked dark."
+    )
     table = widgets.HTML()
 
     def update(_change=None) -> None:
-        row.max, col.max = n_out.value - 1, n_in.value - 1
+        row.max, col.max = n_out.value, n_in.value
         table.value = shapes_table_html(batch_size.value, n_in.value, n_out.value)
-        picture.clear_output(wait=True)
-        with picture:
-            ax = draw_linear_layer_gradient(n_in.value, n_out.value, row.value, col.value)
-            display(ax.figure)
-            plt.close(ax.figure)
+        ax = draw_linear_layer_gradient(n_in.value, n_out.value, row.value - 1, col.value - 1)
+        show(image, ax.figure)
+        plt.close(ax.figure)
 
     for slider in (batch_size, n_in, n_out, row, col):
         slider.observe(update, names="value")
     update()
-    return widgets.VBox([n_in, n_out, row, col, batch_size, picture, table])
+    return widgets.VBox([n_in, n_out, row, col, batch_size, image, table])

@@ -7,8 +7,8 @@ It is split in two so it can be tested without a browser:
 
 - pure functions compute everything that is drawn from plain numbers
   (``params_from_values``, ``hard_decisions``, ``region_grid``), and
-- ``NetworkExplorer`` wires sliders to them and shows the figure as a PNG in an
-  ``ipywidgets.Image``, redrawn whenever a slider moves.
+- ``NetworkExplorer`` wires sliders to them and shows the figure as a PNG in a
+  ``Picture`` (a PNG with alt text), redrawn whenever a slider moves.
 
 In a notebook:
 
@@ -33,10 +33,11 @@ from nnkit.plotting import (
     plot_decision_regions,
     plot_unit_boundaries,
 )
+from nnkit.widgets.picture import picture
 
 Array = NDArray[np.float64]
 
-# Seed 001, section 1, problem 3: three hard-threshold units on a 2-D input.
+# Problem 3 of the lecture notes, section 1: three hard-threshold units on a 2-D input.
 PROBLEM_3_PARAMS = {
     "W1": [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]],
     "b1": [0.0, 0.0, -1.0],
@@ -105,7 +106,7 @@ def network_for(params: Mapping[str, ArrayLike], activation: str = "step") -> Tw
 
 
 def hard_decisions(params: Mapping[str, ArrayLike], X: ArrayLike, activation: str = "step") -> NDArray[np.int_]:
-    """Class predictions ŷ = 1 if z^O >= 0 else 0 (seed 001, eq. 4) for a one-output network.
+    """Class predictions ŷ = 1 if z^O >= 0 else 0 for a one-output network.
 
     Args:
         params: W1 (N_h, N_i), b1 (N_h,), W2 (1, N_h), b2 (1,).
@@ -178,7 +179,7 @@ class NetworkExplorer:
 
     Attributes:
         sliders: {name: FloatSlider}, names as in ``slider_names`` (e.g. "W1[0,1]").
-        image: the ipywidgets.Image showing the current picture (PNG bytes in ``image.value``).
+        image: the Picture showing the current state (PNG bytes in ``image.png``).
         widget: the whole explorer, an ipywidgets.VBox; display it in a notebook.
     """
 
@@ -203,7 +204,10 @@ class NetworkExplorer:
             )
             for name, value in values_from_params(params).items()
         }
-        self.image = ipywidgets.Image(format="png")
+        self.image = picture(
+            "Left: the network diagram with every weight and bias the sliders set. Right: the square of inputs"
+            " (x1, x2) shaded where the network predicts class 1, with the line where each hidden unit switches."
+        )
         for slider in self.sliders.values():
             slider.observe(self._on_change, names="value")
         self.widget = ipywidgets.VBox([self._slider_grid(), self.image])
@@ -222,10 +226,10 @@ class NetworkExplorer:
         return figure
 
     def redraw(self) -> None:
-        """Render the current state into the Image widget."""
+        """Render the current state into the picture."""
         buffer = io.BytesIO()
         self.figure().savefig(buffer, format="png", dpi=80)
-        self.image.value = buffer.getvalue()
+        self.image.set_png(buffer.getvalue())
 
     def _on_change(self, change: dict) -> None:
         self.redraw()
@@ -246,7 +250,7 @@ def threshold_explorer(
     xlim: tuple[float, float] = (-1.0, 2.0),
     ylim: tuple[float, float] = (-1.0, 2.0),
 ) -> ipywidgets.VBox:
-    """The explorer as a widget to display, starting from ``params`` (default: seed 001, problem 3).
+    """The explorer as a widget to display, starting from ``params`` (default: problem 3 of the lecture notes, section 1).
 
     Args:
         params: W1 (N_h, 2), b1 (N_h,), W2 (1, N_h), b2 (1,).
