@@ -4,7 +4,8 @@ Checks, page by page: it loads without console errors or failed requests; no req
 the site; all math is typeset by MathJax, and no displayed equation is wider than the text
 column of a laptop screen (it would be cut off behind a scroll bar); every image is present and has alt text; widgets are
 drawn from their saved state; every internal link points at a file that exists. Then that the
-offline search finds a word.
+offline search finds a word, and that the site ships exactly the MathJax and widget files its
+pages load (web/offline_assets.py): none missing, none unused.
 """
 
 from pathlib import Path
@@ -35,10 +36,15 @@ def browser_and_base(built_site):
         yield browser, base
 
 
-def open_page(browser, url: str) -> tuple[object, dict[str, list[str]]]:
-    """Open a page in a fresh context and record what goes wrong while it loads."""
+def open_page(browser, url: str, asked: dict[str, str] | None = None) -> tuple[object, dict[str, list[str]]]:
+    """Open a page in a fresh context and record what goes wrong while it loads.
+
+    ``asked``, if given, collects {file under _static/offline/: the first page that asked for it}.
+    """
     context = browser.new_context()
     page = context.new_page()
+    if asked is not None:
+        record_offline_requests(page, urljoin(url, "/_static/offline/"), asked, url)
     problems: dict[str, list[str]] = {"console": [], "failed": [], "outside": []}
     base = urljoin(url, "/")
     page.on("console", lambda m: problems["console"].append(m.text) if m.type == "error" else None)
@@ -71,12 +77,25 @@ def wait_for_math(page) -> None:
         )
 
 
-def test_every_page_works_offline(browser_and_base, site_pages, built_site):
+@pytest.fixture(scope="module")
+def offline_requests() -> dict[str, str]:
+    """What the pages opened by this module asked of _static/offline/ (see open_page)."""
+    return {}
+
+
+def record_offline_requests(page, prefix: str, asked: dict[str, str], name: str) -> None:
+    page.on("request", lambda r: asked.setdefault(r.url.split("?")[0][len(prefix):], name)
+            if r.url.startswith(prefix) else None)
+
+
+def test_every_page_works_offline(browser_and_base, site_pages, built_site, offline_requests):
     browser, base = browser_and_base
     report = []
     for name in site_pages:
-        page, problems = open_page(browser, urljoin(base, name))
+        page, problems = open_page(browser, urljoin(base, name), offline_requests)
         wait_for_math(page)
+        # Collapsed cells opened, so that what they show is loaded (and recorded) too.
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
         widgets = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
         if widgets:
             page.wait_for_selector(".jupyter-widgets", timeout=20000)
@@ -148,3 +167,44 @@ def test_search_works_offline(browser_and_base):
     assert page.locator("#search-results li").count() >= 1
     assert not problems["outside"], f"search made requests outside the site: {problems['outside']}"
     page.context.close()
+
+
+# MathJax's menu settings as a reader who turns on its Interactive Explorer leaves them: the
+# pages then load MathJax's speech and exploring code too, which the site must ship.
+MATHJAX_EXPLORER_ON = "localStorage.setItem('MathJax-Menu-Settings', JSON.stringify({explorer: true}))"
+# One page with math is enough for those (the explorer's work on every formula takes long).
+EXPLORER_PAGE = "chapters/02_chain_rule.html"
+
+
+def test_the_site_ships_exactly_the_files_its_pages_load(browser_and_base, site_pages, built_site, offline_requests):
+    """What every page asked of _static/offline/ (collapsed cells opened, search, the index, MathJax's explorer on).
+
+    The pages were recorded by test_every_page_works_offline; if it did not run, they are opened here.
+    """
+    from web.offline_assets import SHIPPED_FOLDERS, shipped_files
+
+    browser, base = browser_and_base
+    prefix = urljoin(base, "_static/offline/")
+    requested = offline_requests
+    others = ["genindex.html", "search.html?q=sigmoid"] + ([] if requested else site_pages)
+    for name in [*others, EXPLORER_PAGE]:
+        context = browser.new_context()
+        if name == EXPLORER_PAGE:
+            context.add_init_script(MATHJAX_EXPLORER_ON)
+        page = context.new_page()
+        record_offline_requests(page, prefix, requested, name)
+        page.goto(urljoin(base, name), wait_until="networkidle")
+        wait_for_math(page)
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        page.wait_for_load_state("networkidle")
+        context.close()
+    shipped = shipped_files(built_site / "_static" / "offline")
+    own = {"requirejs-config.js", "mathjax2-bridge.js"}
+    missing = [f"{path} (asked for by {page})" for path, page in requested.items() if path not in shipped | own]
+    assert not missing, "pages load files the site does not ship (add them to SHIPPED in web/offline_assets.py):\n" + "\n".join(missing)
+    # Folders shipped whole (fonts: fetched only for the glyphs shown) are not expected to be loaded in full.
+    whole = tuple(target + "/" for _, target in SHIPPED_FOLDERS)
+    unused = sorted(path for path in shipped - set(requested) if not path.startswith(whole))
+    assert not unused, f"the site ships files no page loads (remove them from SHIPPED in web/offline_assets.py): {unused}"
+    assert any(path.startswith(whole) for path in requested), "no page loaded a MathJax font: is math typeset?"
+    assert "mathjax/a11y/explorer.js" in requested, f"{EXPLORER_PAGE} did not load MathJax's explorer"

@@ -5,6 +5,11 @@ network the math shows as raw TeX and the widgets never appear. This extension c
 libraries from the npm packages pinned in web/package.json (installed by `make book` into
 web/node_modules) into the built site's _static/offline/. _config.yml points the pages at them
 (`mathjax_path`, `nb_ipywidgets_js`).
+
+Only the files the pages load are copied (SHIPPED, about 3.6 MB of the packages' 35 MB): they
+were found by recording Chromium's requests over every page of the site, and
+tests/test_site_browser.py records them again and fails if a page asks for a file that is not
+shipped, or if a shipped file is never asked for.
 """
 
 import shutil
@@ -16,19 +21,38 @@ from sphinx.errors import ExtensionError
 WEB = Path(__file__).resolve().parent
 NODE_MODULES = WEB / "node_modules"
 
-# What the site needs: (folder or file in node_modules, where it goes under _static/offline).
-ASSETS = [
-    ("mathjax/es5", "mathjax"),
+MATHJAX_FONTS = "mathjax/es5/output/chtml/fonts/woff-v2"
+# What the pages load: (file in node_modules, where it goes under _static/offline).
+SHIPPED = [
+    # MathJax 3: TeX input, HTML output, its menu and the hidden MathML that screen readers read.
+    ("mathjax/es5/tex-chtml.js", "mathjax/tex-chtml.js"),
+    # TeX extensions MathJax's autoload fetches when a page uses their macros (\boldsymbol).
+    ("mathjax/es5/input/tex/extensions/boldsymbol.js", "mathjax/input/tex/extensions/boldsymbol.js"),
+    # What MathJax's menu loads when a reader turns on Accessibility > Interactive Explorer
+    # (speech and a keyboard walk through each formula), in English.
+    ("mathjax/es5/input/mml.js", "mathjax/input/mml.js"),
+    ("mathjax/es5/a11y/sre.js", "mathjax/a11y/sre.js"),
+    ("mathjax/es5/a11y/semantic-enrich.js", "mathjax/a11y/semantic-enrich.js"),
+    ("mathjax/es5/a11y/explorer.js", "mathjax/a11y/explorer.js"),
+    ("mathjax/es5/sre/mathmaps/base.json", "mathjax/sre/mathmaps/base.json"),
+    ("mathjax/es5/sre/mathmaps/en.json", "mathjax/sre/mathmaps/en.json"),
+    # The widget renderer (one bundle) and the Font Awesome face its sliders and buttons use.
+    ("@jupyter-widgets/html-manager/dist/embed-amd.js", "@jupyter-widgets/html-manager/dist/embed-amd.js"),
+    ("@jupyter-widgets/html-manager/dist/1551f4f60c37af51121f.woff2",
+     "@jupyter-widgets/html-manager/dist/1551f4f60c37af51121f.woff2"),
     ("requirejs/require.js", "require.js"),
-    ("@jupyter-widgets/html-manager/dist", "@jupyter-widgets/html-manager/dist"),
 ]
+# MathJax's fonts are all shipped (400 kB): the browser fetches a font only when a glyph of it
+# is shown, which depends on what the reader opens (a collapsed cell, a dropdown) and the window.
+SHIPPED_FOLDERS = [(MATHJAX_FONTS, "mathjax/output/chtml/fonts/woff-v2")]
 # Our own small scripts that make those libraries work from the site (see each file).
 OWN_SCRIPTS = ["requirejs-config.js", "mathjax2-bridge.js"]
 
 
 def check_assets_installed(app: Sphinx, config: object) -> None:
     """Fail early, with the fix, if the npm packages are not installed."""
-    missing = [source for source, _ in ASSETS if not (NODE_MODULES / source).exists()]
+    sources = [source for source, _ in SHIPPED + SHIPPED_FOLDERS]
+    missing = [source for source in sources if not (NODE_MODULES / source).exists()]
     if missing:
         raise ExtensionError(
             f"the website's JavaScript is not installed (missing in {NODE_MODULES}: {', '.join(missing)}). "
@@ -36,24 +60,37 @@ def check_assets_installed(app: Sphinx, config: object) -> None:
         )
 
 
+def stamp_text() -> str:
+    """What the copied libraries depend on: the pinned versions and the list of shipped files."""
+    return (WEB / "package-lock.json").read_text() + repr(SHIPPED + SHIPPED_FOLDERS)
+
+
 def copy_assets(app: Sphinx, exception: Exception | None) -> None:
     """After a successful HTML build, copy the libraries into _static/offline/."""
     if exception is not None or app.builder.format != "html":
         return
     offline = Path(app.outdir) / "_static" / "offline"
-    # The libraries are large (about 40 MB): copy them again only when the pinned versions changed.
-    stamp, lock = offline / ".package-lock.json", (WEB / "package-lock.json").read_text()
+    # Copy the libraries again only when the pinned versions or the list changed, and then
+    # start from an empty folder, so that nothing from an earlier list stays behind.
+    stamp, expected = offline / ".shipped", stamp_text()
     copies = [(WEB / script, script) for script in OWN_SCRIPTS]
-    if not stamp.exists() or stamp.read_text() != lock:
-        copies += [(NODE_MODULES / source, target) for source, target in ASSETS]
+    if not stamp.exists() or stamp.read_text() != expected:
+        shutil.rmtree(offline, ignore_errors=True)
+        copies += [(NODE_MODULES / source, target) for source, target in SHIPPED + SHIPPED_FOLDERS]
     for source_path, target in copies:
         target_path = offline / target
         if source_path.is_dir():
-            shutil.copytree(source_path, target_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.map"))
+            shutil.copytree(source_path, target_path, dirs_exist_ok=True)
         else:
             target_path.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source_path, target_path)
-    stamp.write_text(lock)
+    stamp.write_text(expected)
+
+
+def shipped_files(offline: Path) -> set[str]:
+    """The files under a built site's _static/offline/ copied from the npm packages (paths relative to it)."""
+    own = set(OWN_SCRIPTS) | {".shipped"}
+    return {str(path.relative_to(offline)) for path in offline.rglob("*") if path.is_file()} - own
 
 
 REDIRECT_PAGE = """<!DOCTYPE html>
