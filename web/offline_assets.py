@@ -6,9 +6,8 @@ libraries from the npm packages pinned in web/package.json (installed by `make b
 web/node_modules) into the built site's _static/offline/. _config.yml points the pages at them
 (`mathjax_path`, `nb_ipywidgets_js`).
 
-Only the files the pages load are copied (SHIPPED: 37 files, 6.3 MB, where the whole packages
-made 129 files, 36 MB): they
-were found by recording Chromium's requests over every page of the site, and
+Only the files the pages load are copied (SHIPPED: 37 files, 6.3 MB; the whole packages made
+129 files, 36 MB). They were found by recording Chromium's requests over every page of the site;
 tests/test_site_browser.py records them again and fails if a page asks for a file that is not
 shipped, or if a shipped file is never asked for.
 """
