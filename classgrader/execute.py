@@ -178,8 +178,10 @@ class ResilientExecute(Execute):
                 elif index < replay_until:
                     self._replay(cell, resources, index)
                 else:
-                    self.preprocess_cell(cell, resources, index)
-                    shorten_outputs(cell)
+                    try:
+                        self.preprocess_cell(cell, resources, index)
+                    finally:  # also when the cell ran out of time or its kernel died mid-output
+                        shorten_outputs(cell)
                     self._found += errors_named(cell, ("MemoryError",))
 
     async def _async_handle_timeout(self, timeout: int, cell=None):

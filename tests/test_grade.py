@@ -380,6 +380,9 @@ def hostile_cases(course: Path, port: int, sentinel: Path) -> dict[str, tuple[di
         "slow_to_render": (first_answer(right + "\nprint('<img ' * 500_000)"), FULL, None),
         # An output of 170 MB: the graded notebook keeps its first megabyte.
         "prints_170_mb": (first_answer(right + "\nprint('x' * 170_000_000)"), FULL, None),
+        # 30 MB printed, then the cell runs out of time: the output is cut all the same.
+        "prints_then_hangs": (first_answer(right + "\nprint('x' * 30_000_000, flush=True)\nwhile True: pass"),
+                              FULL - 1, "ran out of time"),
         "sleeps_everywhere": (every_answer_sleeps, 0.0, "time budget"),
         "floods_stdin": ({**REFERENCE, "p7_count_params": FLOODS_STDIN}, FULL - 2, "stdin_socket"),
         "forks_until_full": ({**first_answer(right + FORKS_UNTIL_FULL),
@@ -558,8 +561,9 @@ def test_nothing_the_students_code_made_is_followed(graded_class):
 
 def test_the_kernel_cannot_fill_the_graders_disk(graded_class):
     course = graded_class[0]
-    graded = course / "autograded" / "prints_170_mb" / ASSIGNMENT / NOTEBOOK
-    assert graded.stat().st_size < 3 * 2**20, "a graded notebook keeps at most a megabyte of each output"
+    for student in ["prints_170_mb", "prints_then_hangs"]:
+        graded = course / "autograded" / student / ASSIGNMENT / NOTEBOOK
+        assert graded.stat().st_size < 3 * 2**20, f"{student}: a graded notebook keeps at most a megabyte of each output"
     notebook = nbformat.read(course / "autograded" / "writes_socket_folder" / ASSIGNMENT / NOTEBOOK, as_version=4)
     printed = str([cell.get("outputs") for cell in notebook.cells])
     assert "written to the socket folder: 0" in printed, printed[:2000]
