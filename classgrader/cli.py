@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
@@ -91,7 +92,8 @@ def grade(args: argparse.Namespace) -> Path:
     roster = read_lms_roster(args)
     confined = check_isolation(args.unsafe)
     if args.zip:
-        import_zip(course, args.assignment, args.zip, args.zip_regexp or lms.ZIP_REGEXPS[args.lms or "canvas"])
+        import_zip(course, args.assignment, args.zip, args.zip_regexp or lms.ZIP_REGEXPS[args.lms or "canvas"],
+                   args.lms or "canvas")
     hand_ins = lms.read_hand_ins(args.lms, sorted(archive_folder(course, args.assignment).glob("*.zip"))) \
         if args.lms else []
     notebooks = course.source_notebooks(args.assignment)
@@ -189,13 +191,35 @@ def archive_folder(course: Course, assignment: str) -> Path:
     return course.root / "downloaded" / assignment / "archive"
 
 
-def import_zip(course: Course, assignment: str, archive: Path, regexp: str) -> None:
-    """Copy the LMS download into downloaded/<assignment>/archive/ and let nbgrader collect it."""
+def import_zip(course: Course, assignment: str, archive: Path, regexp: str, lms_name: str) -> None:
+    """Copy the notebooks of the LMS download that sit where the LMS puts hand-ins into
+    downloaded/<assignment>/archive/ and let nbgrader collect them.
+
+    Anything else (a file inside a student's own folder or archive, which could be named as another
+    student's hand-in; archives nbgrader would unpack) is left out and said so on the terminal.
+    """
     if not archive.is_file():
         raise GradingError(f"the zip file {archive} does not exist.")
     folder = archive_folder(course, assignment)
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(archive, folder / archive.name)
+    target = folder / archive.name
+    partial = target.with_name(target.name + ".partial")
+    try:
+        with zipfile.ZipFile(archive) as source, zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as kept:
+            members = [info for info in source.infolist() if not info.is_dir()]
+            for info in members:
+                if lms.in_layout(lms_name, info.filename):
+                    with source.open(info) as read, kept.open(info, "w") as write:
+                        shutil.copyfileobj(read, write)
+        left_out = sorted(info.filename for info in members if not lms.in_layout(lms_name, info.filename))
+    except (OSError, zipfile.BadZipFile, RuntimeError) as error:
+        partial.unlink(missing_ok=True)
+        raise GradingError(f"the zip file {archive} cannot be read ({error}).") from None
+    partial.replace(target)
+    if left_out:
+        shown = ", ".join(left_out[:5]) + (f" and {len(left_out) - 5} more" if len(left_out) > 5 else "")
+        print(f"make grade: {len(left_out)} files of the zip are not where {lms.TITLES[lms_name]} puts hand-ins "
+              f"and were left out: {shown}", file=sys.stderr)
     nbgrader_command(course, "zip_collect", assignment, "--force",
                      f"--FileNameCollectorPlugin.named_regexp={regexp}")
 

@@ -184,6 +184,14 @@ class ResilientExecute(Execute):
                         shorten_outputs(cell)
                     self._found += errors_named(cell, ("MemoryError",))
 
+    def _update_display_id(self, display_id: str, msg: dict) -> None:
+        """nbclient's, for the outputs of the cell running now only: a later cell (one that ran after
+        hidden tests) must not rewrite what an earlier cell showed (the feedback page shows it)."""
+        mapping = self._display_id_map.get(display_id, {})
+        self._display_id_map[display_id] = {index: outputs for index, outputs in mapping.items()
+                                            if index == self._running}
+        super()._update_display_id(display_id, msg)
+
     async def _async_handle_timeout(self, timeout: int, cell=None):
         """nbclient's, when an answer cell runs out of time; and it is noted."""
         self._found.append("CellTimeoutError")

@@ -241,6 +241,8 @@ class Redactor:
             safe = self.cell(cell)
             if safe is not None and after_hidden_tests and safe.cell_type == "code" and not is_test_cell(cell):
                 safe.outputs = [text_output(AFTER_HIDDEN_TESTS_NOTE)] if safe.outputs else []
+            if safe is not None and after_hidden_tests and safe.cell_type == "code":
+                safe.execution_count = None  # a number the student's code can set, after it saw hidden inputs
             after_hidden_tests |= is_test_cell(cell) and bool(hidden_line_numbers(text_of(cell.get("source"))))
             cells.append(safe)
         return NotebookNode(nbformat=nb.get("nbformat", 4), nbformat_minor=nb.get("nbformat_minor", 5),

@@ -128,8 +128,21 @@ def check_name(lms: str) -> str:
 
 # ----- the download zip: whose file is which -------------------------------------------------------
 
+# How many folders deep the LMS puts a submitted file in its download (Canvas: none, Moodle: one
+# per participant). A file deeper than that came from inside a student's own upload (a folder or
+# an archive of theirs) and is never taken for anyone's hand-in: its name could be another's.
+LAYOUT_DEPTH = {"canvas": 0, "moodle": 1}
+
+
+def in_layout(lms: str, member: str) -> bool:
+    """True if a zip member is where the LMS puts a submitted notebook (not inside a student's upload)."""
+    return safe_member(member) and member.count("/") <= LAYOUT_DEPTH[lms] and member.endswith(".ipynb")
+
+
 def hand_in_of(lms: str, member: str) -> HandIn | None:
     """The hand-in a zip member's name stands for, or None if the name is not of the LMS's format."""
+    if not in_layout(lms, member):
+        return None
     found = re.match(ZIP_REGEXPS[lms], "/" + member)
     if not found:
         return None

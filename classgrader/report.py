@@ -129,6 +129,7 @@ ul {{ margin: 0; padding-left: 1.2rem; }}
 """
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".html.partial")
-    temporary.write_text(page, encoding="utf-8")
+    # A file name handed in may not be UTF-8 (Python holds its bytes as lone surrogates): shown escaped.
+    temporary.write_text(page, encoding="utf-8", errors="backslashreplace")
     temporary.replace(path)  # never a half-written report
     return path

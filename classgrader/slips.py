@@ -36,6 +36,9 @@ from nbgrader.utils import compute_checksum
 RENAMED = re.compile(r"^(?P<stem>.*?)(?:-(?P<dash>\d+)| \((?P<paren>\d+)\)|_(?P<under>\d+))$")
 # Editors whose own notebook metadata is recognised in a note, by the key they write.
 EDITORS = {"vscode": "VS Code", "colab": "Google Colab", "kaggle": "Kaggle", "jetbrains": "a JetBrains IDE"}
+# The most cells a graded notebook may have (the course's have under 100; nbgrader takes minutes
+# over a few hundred thousand, outside any cell's time limit).
+MAX_CELLS = 2000
 # What a cell put back says, so that a person reading the graded notebook sees what happened.
 PUT_BACK = "This cell was missing from the submission; the grader put it back."
 
@@ -161,7 +164,7 @@ def untouched(cell: dict) -> bool:
     """True if a cell is as handed out: its text matches the checksum nbgrader gave it at release."""
     try:
         return compute_checksum(nbformat.from_dict({**cell, "source": text_of(cell)})) == nbgrader_meta(cell).get("checksum")
-    except (AttributeError, KeyError, TypeError, ValueError):
+    except Exception:  # noqa: BLE001 (any shape a student saved, nested too deep included: not untouched)
         return False
 
 
@@ -306,4 +309,7 @@ def parse_notebook(data: bytes) -> dict:
         raise ValueError(f"is not valid JSON ({str(error)[:100]})") from None
     if not is_notebook(notebook):
         raise ValueError("is JSON but not a notebook (no list of cells)")
+    if len(notebook["cells"]) > MAX_CELLS:
+        raise ValueError(f"has {len(notebook['cells'])} cells, more than a notebook of this course can have "
+                         f"({MAX_CELLS})")
     return notebook

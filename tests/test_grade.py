@@ -378,11 +378,11 @@ def hostile_cases(course: Path, port: int, sentinel: Path) -> dict[str, tuple[di
         "zeroes_the_tests_weights": ({**REFERENCE, "p5_output_softmax": ZEROES_THE_TESTS_WEIGHTS}, FULL - 3, None),
         "live_html": (first_answer(right + LIVE_HTML), FULL, None),
         "slow_to_render": (first_answer(right + "\nprint('<img ' * 500_000)"), FULL, None),
-        # An output of 170 MB: the graded notebook keeps its first megabyte.
-        "prints_170_mb": (first_answer(right + "\nprint('x' * 170_000_000)"), FULL, None),
+        # An output of 60 MB: the graded notebook keeps its first megabyte.
+        "prints_170_mb": (first_answer(right + "\nprint('x' * 60_000_000)"), FULL, None),
         # 30 MB printed, then the cell runs out of time: the output is cut all the same.
         "prints_then_hangs": (first_answer(right + "\nprint('x' * 30_000_000, flush=True)\nwhile True: pass"),
-                              FULL - 1, "ran out of time"),
+                              FULL, "ran out of time"),
         "sleeps_everywhere": (every_answer_sleeps, 0.0, "time budget"),
         "floods_stdin": ({**REFERENCE, "p7_count_params": FLOODS_STDIN}, FULL - 2, "stdin_socket"),
         "forks_until_full": ({**first_answer(right + FORKS_UNTIL_FULL),
@@ -425,6 +425,16 @@ def write_class(course: Path, port: int, sentinel: Path) -> dict[str, tuple[floa
     recorder.cells.append(nbformat.v4.new_code_cell("print('RECORDED', RECORDED)"))
     hand_in(course, "records_hidden_inputs", recorder)
     expected["records_hidden_inputs"] = (FULL, None)
+    # Red team: an early display rewritten by a cell after the hidden tests, and a prompt number set.
+    updater = filled_release(RELEASE, {**REFERENCE, "p1_sizes": REFERENCE["p1_sizes"] +
+                                       "\ndisplay('nothing recorded yet', display_id='leak')",
+                                       "p7_count_params": RECORDS_HIDDEN_INPUTS})
+    updater.cells.append(nbformat.v4.new_code_cell(
+        "update_display('LEAKED ' + repr(RECORDED), display_id='leak')\n"
+        "display('LEAKED AGAIN', display_id='leak')\nget_ipython().execution_count = 4242424242"))
+    updater.cells.append(nbformat.v4.new_code_cell("1"))
+    hand_in(course, "updates_an_early_display", updater)
+    expected["updates_an_early_display"] = (FULL, None)
     # Handed in as links: the notebook itself (to another student's), and beside a right notebook.
     folder = hand_in(course, "hands_in_a_link", filled_release(RELEASE, {}), name="unused.ipynb")
     (folder / NOTEBOOK).symlink_to(course / "submitted" / "honest_reference" / ASSIGNMENT / NOTEBOOK)
@@ -580,6 +590,10 @@ def test_what_a_function_printed_in_the_hidden_tests_is_not_shown(graded_class):
     assert calls == {"called with (3, 4, 2)"}, f"printed calls on the page: {sorted(calls)[:5]}"
     page = (course / "feedback" / "records_hidden_inputs" / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")).read_text()
     assert "RECORDED [" not in BeautifulSoup(page, "html.parser").get_text(), "a later cell showed the hidden inputs"
+    page = (course / "feedback" / "updates_an_early_display" / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")).read_text()
+    text = BeautifulSoup(page, "html.parser").get_text()
+    assert "nothing recorded yet" in text, "the early display is shown as it was"
+    assert "LEAKED" not in text and "4242424242" not in text, "a cell after the hidden tests changed what the page shows"
 
 
 def test_no_feedback_page_shows_a_hidden_test(graded_class):

@@ -107,9 +107,36 @@ def test_the_zip_import_and_the_lms_files_read_a_download_name_alike(lms_name, m
     ("canvas", "lovelaceada_1001_5001_forward_pass.pdf"),
     ("moodle", "José Ñúñez_20001_onlinetext/forward_pass.ipynb"),
     ("moodle", "forward_pass.ipynb"),
+    # Red team: files inside a student's own upload (a folder, an archive) named as another's hand-in.
+    ("canvas", "mallory_1003_5003_extras/victim_1001_1_forward_pass (1).ipynb"),
+    ("moodle", "Mallory_20003_assignsubmission_file_/x_20001_assignsubmission_file_/forward_pass (1).ipynb"),
 ])
 def test_names_of_another_form_match_nobody(lms_name, member):
     assert lms.hand_in_of(lms_name, member) is None
+
+
+def test_only_what_sits_where_the_lms_puts_hand_ins_is_imported(tmp_path, capsys):
+    """Red team: a zip or a folder inside one student's upload held a file named as another's hand-in,
+    which nbgrader unpacked and graded as the victim's (0 for the victim), or a second copy of one
+    name, which stopped zip_collect for the whole class."""
+    from classgrader.cli import archive_folder, import_zip
+    from classgrader.course import Course
+
+    course = Course.at(new_course(tmp_path / "course"))
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as nested:
+        nested.writestr("victim_1001_1_forward_pass (1).ipynb", "{}")
+    zipped = download(tmp_path / "download.zip", {"ada_1001_5001_forward_pass.ipynb": "reference",
+                                                   "mallory_1003_5003_forward_pass.ipynb": "reference"})
+    with zipfile.ZipFile(zipped, "a") as archive:
+        archive.writestr("mallory_1003_5004_extras.zip", inner.getvalue())
+        archive.writestr("mallory_1003_5005_folder/ada_1001_9_forward_pass.ipynb", "{}")
+    import_zip(course, ASSIGNMENT, zipped, lms.ZIP_REGEXPS["canvas"], "canvas")
+    with zipfile.ZipFile(archive_folder(course, ASSIGNMENT) / "download.zip") as kept:
+        assert sorted(kept.namelist()) == ["ada_1001_5001_forward_pass.ipynb", "mallory_1003_5003_forward_pass.ipynb"]
+    assert "2 files of the zip are not where Canvas puts hand-ins and were left out" in capsys.readouterr().err
+    submitted = sorted(str(path.relative_to(course.root)) for path in (course.root / "submitted").rglob("*.ipynb"))
+    assert submitted == [f"submitted/ada/{ASSIGNMENT}/{NOTEBOOK}", f"submitted/mallory/{ASSIGNMENT}/{NOTEBOOK}"]
 
 
 def canvas_roster(tmp_path: Path, text: str = CANVAS_ROSTER, name: str = "canvas.csv") -> lms.Roster:
@@ -236,8 +263,12 @@ def test_moodle_feedback_goes_into_each_students_folder(tmp_path):
 def test_a_download_name_that_leaves_the_folder_is_never_a_feedback_path(tmp_path):
     members = [f"../../home/lovelaceada_1001_5001_{NOTEBOOK}", f"/etc/grace_1002_5002_{NOTEBOOK}",
                f"a/../../x/jo_1003_5003_{NOTEBOOK}", f"c:\\evil\\ann_1004_5004_{NOTEBOOK}"]
-    archive, notes = feedback_zip(tmp_path, "canvas", [m for m in members if lms.hand_in_of("canvas", m)])
-    assert archive.namelist() == [] and len(notes) == 4 and all("not a safe path" in note for note in notes)
+    assert [lms.hand_in_of("canvas", member) for member in members] == [None] * 4  # never read as hand-ins
+    hand_ins = [lms.HandIn(f"s{i}", str(i), member, "forward_pass", 1) for i, member in enumerate(members)]
+    notes: list[str] = []
+    lms.write_feedback_zip(tmp_path / "feedback.zip", hand_ins, lambda student, notebook: b"page", notes)
+    with zipfile.ZipFile(tmp_path / "feedback.zip") as archive:  # nor written where they point
+        assert archive.namelist() == [] and len(notes) == 4 and all("not a safe path" in note for note in notes)
     assert not lms.safe_member("c:\\evil\\ann_1004_5004_forward_pass.html")
 
 

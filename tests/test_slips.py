@@ -223,3 +223,59 @@ def test_mending_a_notebook_of_many_cells_is_fast():
     start = time.perf_counter()
     slips.mend(slips.Reading("forward_pass", notebook=notebook), SOURCE)
     assert time.perf_counter() - start < 10
+
+
+def deeply_nested(depth: int) -> dict:
+    value: dict = {}
+    for _ in range(depth):
+        value = {"x": value}
+    return value
+
+
+def test_a_copy_with_metadata_nested_too_deep_does_not_stop_the_class(tmp_path):
+    """Red team: a copied written answer whose metadata nests 500 deep made nbformat raise RecursionError."""
+    notebook = reference()
+    written = next(slips.grade_id(cell) for cell in SOURCE["cells"]
+                   if slips.nbgrader_meta(cell).get("solution") and cell["cell_type"] == "markdown")
+    at = index_of(notebook, written)
+    duplicate = copy.deepcopy(notebook["cells"][at])
+    duplicate["metadata"]["deep"] = deeply_nested(500)
+    notebook["cells"].insert(at, duplicate)
+    hand_in(tmp_path, "forward_pass.ipynb", notebook)
+    assert any(f"cell {written} is there 2 times" in line for line in check_files(tmp_path, SOURCES))
+    stage(tmp_path, tmp_path / "staged", SOURCES)
+    assert (tmp_path / "staged" / "forward_pass.ipynb").is_file()
+
+
+def test_a_step_that_fails_leaves_the_notebook_graded_as_handed_in(tmp_path, monkeypatch):
+    def broken(notebook, source):
+        raise RecursionError("a shape no step foresaw")
+
+    monkeypatch.setattr(slips, "MENDING_STEPS", (broken,))
+    hand_in(tmp_path, "forward_pass.ipynb", reference())
+    [reading], _ = read_submission(tmp_path, SOURCES)
+    assert reading.notebook == reference() and not reading.mended
+    assert reading.notes == ["its slips could not be looked at (RecursionError): graded as handed in"]
+
+
+def test_a_notebook_of_too_many_cells_is_refused_before_grading(tmp_path):
+    """Red team: 400,000 empty cells held a grading worker 384 s past the notebook's time budget."""
+    notebook = reference()
+    notebook["cells"] += [{"cell_type": "raw", "metadata": {}, "source": ""}] * 2001
+    hand_in(tmp_path, "forward_pass.ipynb", notebook)
+    problems = check_files(tmp_path, SOURCES)
+    assert problems == [f"forward_pass.ipynb has {len(notebook['cells'])} cells, more than a notebook of this "
+                        f"course can have (2000); it scores zero"]
+
+
+def test_a_file_name_that_is_not_utf8_reaches_the_report(tmp_path):
+    """Red team: a renamed file's name that is not UTF-8 stopped the report from being written."""
+    from classgrader.report import Scores, write_report
+
+    name = os.fsdecode(b"forward_pass\xff.ipynb")
+    hand_in(tmp_path / "sub", name, reference())
+    problems = check_files(tmp_path / "sub", SOURCES)
+    assert "a renamed file" in problems[0]
+    report = write_report(tmp_path / "report.html", "a1_forward_pass", Scores([("p1", 1.0)], {"ada": {"p1": 1.0}}),
+                          {"ada": problems}, 1.0, 1, True)
+    assert "forward_pass\\udcff.ipynb" in report.read_text()
