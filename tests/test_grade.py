@@ -592,8 +592,9 @@ def test_what_a_function_printed_in_the_hidden_tests_is_not_shown(graded_class):
     assert "RECORDED [" not in BeautifulSoup(page, "html.parser").get_text(), "a later cell showed the hidden inputs"
     page = (course / "feedback" / "updates_an_early_display" / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")).read_text()
     text = BeautifulSoup(page, "html.parser").get_text()
-    assert "nothing recorded yet" in text, "the early display is shown as it was"
-    assert "LEAKED" not in text and "4242424242" not in text, "a cell after the hidden tests changed what the page shows"
+    assert text.count("'nothing recorded yet'") == 2, "the early display is shown as it was (its source and output)"
+    assert "LEAKED [" not in text, "a cell after the hidden tests rewrote an earlier cell's output"
+    assert "[4242424242]" not in text, "a prompt number the student's code set after the hidden tests is shown"
 
 
 def test_no_feedback_page_shows_a_hidden_test(graded_class):
