@@ -56,8 +56,9 @@ def delete_cell(notebook: dict, identifier: str) -> None:
     del notebook["cells"][cell_at(notebook, identifier)]
 
 
-def move_to_end(notebook: dict, identifier: str) -> None:
-    notebook["cells"].append(notebook["cells"].pop(cell_at(notebook, identifier)))
+def move_to_start(notebook: dict, identifier: str) -> None:
+    """A written answer dragged to the top: graded cells out of the order handed out, nothing broken."""
+    notebook["cells"].insert(0, notebook["cells"].pop(cell_at(notebook, identifier)))
 
 
 def without_cell_ids(notebook: dict, minor: int = 4) -> None:
@@ -122,7 +123,7 @@ def slip_cases(notebook_name: str, source: dict) -> dict:
                                   f"cell {written} is there 2 times"),
         "deleted_test": (lambda nb: delete_cell(nb, test), plain, f"test cell {test} was deleted: put back"),
         "deleted_written_answer": (lambda nb: delete_cell(nb, written), plain, f"written answer {written} was deleted"),
-        "reordered": (lambda nb: move_to_end(nb, written), plain, "not in the order handed out"),
+        "reordered": (lambda nb: move_to_start(nb, written), plain, "not in the order handed out"),
         "other_kernel_name": (lambda nb: nb["metadata"].update(kernelspec={"name": "venv-course",
                               "display_name": "Python (course)", "language": "python"}), plain,
                               "saved with kernel 'venv-course'"),
@@ -189,7 +190,7 @@ def slipped_class(request, isolation, tmp_path_factory):
     test = f"test_{mistake.grade_id}"
     copy_cell(notebook, mistake.grade_id)
     delete_cell(notebook, test)
-    move_to_end(notebook, first_of(source, "written"))
+    move_to_start(notebook, first_of(source, "written"))
     without_cell_ids(notebook)
     saved_by_vscode(notebook)
     hand_in(course, assignment.name, "all_slips_one_wrong", f"{assignment.notebook} (1).ipynb", notebook)
