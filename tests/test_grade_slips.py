@@ -56,9 +56,12 @@ def delete_cell(notebook: dict, identifier: str) -> None:
     del notebook["cells"][cell_at(notebook, identifier)]
 
 
-def move_to_start(notebook: dict, identifier: str) -> None:
-    """A written answer dragged to the top: graded cells out of the order handed out, nothing broken."""
-    notebook["cells"].insert(0, notebook["cells"].pop(cell_at(notebook, identifier)))
+def move_out_of_order(notebook: dict, identifier: str) -> None:
+    """A written answer dragged to the top, or to the end where it is the first graded cell already (as
+    in a4): graded cells out of the order handed out, nothing broken."""
+    first_graded = slips.grade_ids(notebook)[0] == identifier
+    cell = notebook["cells"].pop(cell_at(notebook, identifier))
+    notebook["cells"].insert(len(notebook["cells"]) if first_graded else 0, cell)
 
 
 def without_cell_ids(notebook: dict, minor: int = 4) -> None:
@@ -123,7 +126,7 @@ def slip_cases(notebook_name: str, source: dict) -> dict:
                                   f"cell {written} is there 2 times"),
         "deleted_test": (lambda nb: delete_cell(nb, test), plain, f"test cell {test} was deleted: put back"),
         "deleted_written_answer": (lambda nb: delete_cell(nb, written), plain, f"written answer {written} was deleted"),
-        "reordered": (lambda nb: move_to_start(nb, written), plain, "not in the order handed out"),
+        "reordered": (lambda nb: move_out_of_order(nb, written), plain, "not in the order handed out"),
         "other_kernel_name": (lambda nb: nb["metadata"].update(kernelspec={"name": "venv-course",
                               "display_name": "Python (course)", "language": "python"}), plain,
                               "saved with kernel 'venv-course'"),
@@ -190,7 +193,7 @@ def slipped_class(request, isolation, tmp_path_factory):
     test = f"test_{mistake.grade_id}"
     copy_cell(notebook, mistake.grade_id)
     delete_cell(notebook, test)
-    move_to_start(notebook, first_of(source, "written"))
+    move_out_of_order(notebook, first_of(source, "written"))
     without_cell_ids(notebook)
     saved_by_vscode(notebook)
     hand_in(course, assignment.name, "all_slips_one_wrong", f"{assignment.notebook} (1).ipynb", notebook)
