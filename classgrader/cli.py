@@ -36,7 +36,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins import CsvExportPlugin
 from sqlalchemy.exc import SQLAlchemyError
 
-from classgrader import lms, sandbox, worker
+from classgrader import lms, parcel, sandbox, worker
 from classgrader.course import Course, Submission, fingerprint, read_regular_file
 from classgrader.errors import GradingError
 from classgrader.pool import LocalPool, Pool, WorkerDied, WorkerSetupFailed
@@ -63,6 +63,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--db", help="gradebook SQLAlchemy URL (default: sqlite gradebook.db in the course)")
     parser.add_argument("--unsafe", action="store_true", help="run student code without isolation")
     parser.add_argument("--workers", type=int, help="parallel workers (default: one per core)")
+    parser.add_argument("--cluster", help="grade on the Dask cluster whose scheduler is at this tls:// address "
+                                          "(make grade-scheduler prints it); needs a PostgreSQL --db")
+    parser.add_argument("--tls", type=Path, help="the cluster's certificates (default: cluster-tls/ in the course)")
     parser.add_argument("--cell-timeout", type=int, default=60, help="seconds one cell may run (default 60)")
     parser.add_argument("--submission-timeout", type=int, default=600,
                         help="seconds one notebook may take in all, its cells together (default 600)")
@@ -90,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 def grade(args: argparse.Namespace) -> Path:
     course = Course.at(args.course, args.db)
     roster = read_lms_roster(args)
-    confined = check_isolation(args.unsafe)
+    confined = check_cluster(course, args) if args.cluster else check_isolation(args.unsafe)
     if args.zip:
         import_zip(course, args.assignment, args.zip, args.zip_regexp or lms.ZIP_REGEXPS[args.lms or "canvas"],
                    args.lms or "canvas")
@@ -100,17 +103,30 @@ def grade(args: argparse.Namespace) -> Path:
     record_assignment(course, args.assignment)
     submissions = course.submissions(args.assignment, args.students)
     start = time.perf_counter()
-    pool = LocalPool(worker.start_worker,
-                     (str(course.root), course.db_url, confined, args.cell_timeout, args.submission_timeout),
-                     args.workers)
-    outcomes = grade_in_parallel(pool, course, args.assignment, submissions, notebooks)
+    if args.cluster:  # Dask is imported only for a cluster: a local run starts no thread before its workers fork
+        from classgrader.cluster import DEFAULT_TLS, ClusterPool, connect
+        courier = parcel.Courier(course, parcel.make_kit(course, args.assignment, notebooks, args.cell_timeout,
+                                                         args.submission_timeout), submissions)
+        pool = ClusterPool(connect(args.cluster, args.tls or course.root / DEFAULT_TLS), courier)
+    else:
+        pool = LocalPool(worker.start_worker,
+                         (str(course.root), course.db_url, confined, args.cell_timeout, args.submission_timeout),
+                         args.workers)
+    try:
+        outcomes = grade_in_parallel(pool, course, args.assignment, submissions, notebooks)
+        workers = pool.workers
+    finally:
+        if args.cluster:
+            pool.client.close()
     seconds = time.perf_counter() - start
+    if args.cluster:
+        confined = not courier.unconfined
     export_grades(course, args.assignment)
     attention = needs_attention(submissions, outcomes)
     scores = read_scores(course.db_url, args.assignment, [s.student for s in submissions])
     unmatched = write_lms_files(course, args, roster, hand_ins, [s.student for s in submissions]) if args.lms else None
     path = course.root / "reports" / args.assignment / "report.html"
-    return write_report(path, args.assignment, scores, attention, seconds, pool.workers, confined, unmatched)
+    return write_report(path, args.assignment, scores, attention, seconds, workers, confined, unmatched)
 
 
 def check_isolation(unsafe: bool) -> bool:
@@ -119,6 +135,18 @@ def check_isolation(unsafe: bool) -> bool:
         print("make grade: UNSAFE=1: student code runs with your rights, unconfined.", file=sys.stderr)
         return False
     sandbox.require_isolation()
+    return True
+
+
+def check_cluster(course: Course, args: argparse.Namespace) -> bool:
+    """Refuse what cannot work on a cluster, before anything is graded. Confinement is each worker's."""
+    if course.db_url.startswith("sqlite"):
+        raise GradingError("CLUSTER= needs a gradebook that every worker can reach, and an SQLite file lives on "
+                           "one machine: give DB=postgresql+psycopg2://user:password@host/gradebook (a PostgreSQL "
+                           "server).")
+    if args.unsafe:
+        raise GradingError("with CLUSTER=, each worker confines student code itself: give UNSAFE=1 to make "
+                           "grade-worker on the machines that cannot, not to make grade.")
     return True
 
 
@@ -263,7 +291,7 @@ def grade_in_parallel(pool: Pool, course: Course, assignment: str, submissions: 
         """Before a retry: remove the graded copy a dead worker left (a grading that finished stays)."""
         worker.finished_outcome(autograded[waiting[index].student], waiting[index].folder)
 
-    progress = Progress(len(tasks))
+    progress = Progress(len(tasks), workers=lambda: pool.workers)
     try:
         for outcome in pool.run(tasks, before_retry=clear_dead_try):
             if isinstance(outcome, WorkerDied):

@@ -3,8 +3,9 @@
 nbgrader runs a submission by starting a Jupyter kernel and sending it the cells. Here the kernel
 is started inside bubblewrap (`bwrap`), so that the student's code:
 
-- sees only the system (/usr, /etc), the Python installation, nnkit's and classgrader's source,
-  read-only; not solutions/, the gradebook, other students' submissions or the instructor's home;
+- sees only the system (/usr, /etc) and what its Python imports from (the installation, nnkit's
+  and classgrader's source, wherever the environment has them), read-only; not solutions/, the
+  gradebook, other students' submissions or the instructor's home;
 - works in a folder of its own, WORKDIR, a small private file system in memory that vanishes with
   the kernel: nothing the student's code writes there (a file, a symbolic link) is ever seen,
   read or followed by the grader. The assignment's data files (the notebook folder's files that
@@ -23,21 +24,27 @@ is started inside bubblewrap (`bwrap`), so that the student's code:
 it through its `Execute.kernel_manager_class` option, everything else unchanged.
 """
 
+import ast
 import asyncio
+import importlib.util
 import itertools
+import json
 import os
+import re
 import shutil
+import site
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from importlib.metadata import distributions
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Integer
 
-import nnkit
 from classgrader.errors import GradingError
 
 # The users the student's code runs as, when grading as root: one per kernel, owning nothing
@@ -51,6 +58,10 @@ TOOLS = ("bwrap", "setpriv", "prlimit")
 SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 # The kernel's working folder, inside the sandbox only.
 WORKDIR = "/home/student"
+# What the kernel must import (the agent calls the student's code for the tests): `missing_isolation` tries.
+KERNEL_IMPORTS = "nnkit, classgrader.agent, numpy"
+# What makes a folder a course's: the sandbox never shows such a folder whole.
+COURSE_PRIVATE = ("solutions", "gradebook.db")
 
 
 @dataclass(frozen=True)
@@ -68,11 +79,69 @@ class Limits:
 
 
 def readable_paths() -> list[Path]:
-    """The Python installation (interpreter, virtual environment), nnkit's source folder, and
-    classgrader's (its `agent` runs in the kernel, to call the student's code for the tests)."""
-    paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(nnkit.__file__).resolve().parent,
-             Path(__file__).resolve().parent}
-    return sorted(paths)
+    """What the kernel's Python imports from: the prefixes (interpreter, virtual environment), and
+    the folders outside them that the environment's site-packages send imports to (`import_folders`).
+
+    The kernel starts clean (no PYTHONPATH) in WORKDIR, so this is all its sys.path holds. A course
+    folder (one with solutions/ or a gradebook) is never among them, whatever a .pth file says.
+    """
+    prefixes = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
+    outside = {path for path in import_folders() if not any(path.is_relative_to(prefix) for prefix in prefixes)}
+    return sorted(path for path in prefixes | outside if not holds_a_course(path))
+
+
+def holds_a_course(folder: Path) -> bool:
+    """Whether `folder` holds what students must never read: solutions/ or a gradebook."""
+    return any((folder / name).exists() for name in COURSE_PRIVATE)
+
+
+def import_folders() -> set[Path]:
+    """Where the environment's site-packages send imports: the folders its .pth files add to sys.path
+    and the package folders its editable finders map; an editable project's root stands for its packages."""
+    roots = editable_packages()
+    found = set()
+    for site_folder in map(Path, site.getsitepackages()):
+        for folder in pth_folders(site_folder):
+            found |= roots.get(folder, {folder})
+        found |= finder_folders(site_folder)
+    return found
+
+
+def pth_folders(site_folder: Path) -> set[Path]:
+    """The existing folders that the .pth files in `site_folder` add to sys.path, read as `site` reads
+    them: each line that is not blank, a comment or an `import` line (which is run, not a folder)."""
+    folders = set()
+    for pth in site_folder.glob("*.pth"):
+        for line in pth.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.strip() and not line.startswith(("#", "import ", "import\t")):
+                folders.add((site_folder / line.rstrip()).resolve())
+    return {folder for folder in folders if folder.exists()}
+
+
+def finder_folders(site_folder: Path) -> set[Path]:
+    """The package folders (or modules) that setuptools' editable finders in `site_folder` map:
+    the values of their MAPPING, read as data from `__editable___*_finder.py`, not run."""
+    folders = set()
+    for finder in site_folder.glob("__editable___*_finder.py"):
+        for node in ast.parse(finder.read_text(encoding="utf-8")).body:
+            targets = [node.target] if isinstance(node, ast.AnnAssign) else getattr(node, "targets", [])
+            if any(isinstance(target, ast.Name) and target.id == "MAPPING" for target in targets):
+                folders |= {Path(path).resolve() for path in ast.literal_eval(node.value).values()}
+    return folders
+
+
+def editable_packages() -> dict[Path, set[Path]]:
+    """{project root: its top-level packages} of the environment's editable installs, from their
+    metadata (`direct_url.json` with `dir_info.editable`, `top_level.txt`): a .pth file that lists
+    a project's root (a legacy editable install) shows students those packages, not the root."""
+    found = {}
+    for dist in distributions(path=site.getsitepackages()):
+        url = json.loads(dist.read_text("direct_url.json") or "{}")
+        if url.get("dir_info", {}).get("editable") and url.get("url", "").startswith("file://"):
+            root = Path(unquote(urlparse(url["url"]).path)).resolve()
+            names = (dist.read_text("top_level.txt") or "").split()
+            found[root] = {path for name in names for path in (root / name, root / f"{name}.py") if path.exists()}
+    return found
 
 
 def _system_mounts() -> list[str]:
@@ -206,24 +275,61 @@ def hand_over(uid: int, *folders: Path) -> None:
         os.chown(folder, uid, uid)
 
 
+def run_confined(command: list[str], seconds: float = 120) -> subprocess.CompletedProcess | None:
+    """Run `command` confined as a kernel is (default limits, a scratch socket folder); None if it
+    took over `seconds`."""
+    with tempfile.TemporaryDirectory(prefix="sandbox-check-") as scratch:
+        folder, uid = Path(scratch), sandbox_uid()
+        hand_over(uid, folder)
+        try:
+            return subprocess.run(confine(command, socket_dir=folder, uid=uid), capture_output=True, text=True,
+                                  timeout=seconds)
+        except subprocess.TimeoutExpired:
+            return None
+
+
 def missing_isolation() -> str | None:
-    """Why student code cannot be confined on this machine, or None if it can."""
+    """Why student code cannot be confined on this machine, or None if it can: tools missing,
+    bubblewrap unable to set up its namespaces, or a confined Python unable to import what the kernel needs."""
     missing = [tool for tool in TOOLS if shutil.which(tool) is None]
     if missing:
         return (f"{', '.join(missing)} not found: install them (Debian: apt-get install bubblewrap util-linux), "
                 f"or grade without isolation with UNSAFE=1")
-    with tempfile.TemporaryDirectory(prefix="sandbox-check-") as scratch:
-        folder, uid = Path(scratch), sandbox_uid()
-        hand_over(uid, folder)
-        probe = confine([sys.executable, "-c", "import nnkit, numpy"], socket_dir=folder, uid=uid)
-        try:
-            result = subprocess.run(probe, capture_output=True, text=True, timeout=120)
-        except subprocess.TimeoutExpired:
-            return "a confined Python did not start within 120 s. Grade without isolation with UNSAFE=1"
-    if result.returncode != 0:
-        return (f"a confined Python does not start here ({result.stderr.strip()[-300:]}); namespaces may be "
-                f"disabled in this container. Grade without isolation with UNSAFE=1")
-    return None
+    started = run_confined(["true"])
+    if started is None or started.returncode != 0:
+        why = "it did not finish within 120 s" if started is None else _last_line(started.stderr)
+        allow = ("it needs CAP_SYS_ADMIN in a container (Docker: --cap-add SYS_ADMIN --security-opt "
+                 "seccomp=unconfined --security-opt apparmor=unconfined)" if os.geteuid() == 0 else
+                 "it needs unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, "
+                 "user.max_user_namespaces > 0; Ubuntu: kernel.apparmor_restrict_unprivileged_userns=0)")
+        return (f"bubblewrap cannot set up namespaces here ({why}): {allow}. "
+                f"Or grade without isolation with UNSAFE=1")
+    imported = run_confined([sys.executable, "-c", f"import {KERNEL_IMPORTS}"])
+    if imported is None:
+        return f"a confined Python did not import {KERNEL_IMPORTS} within 120 s. Grade without isolation with UNSAFE=1"
+    if imported.returncode == 0:
+        return None
+    error = _last_line(imported.stderr)
+    return (f"a confined Python starts but cannot import {KERNEL_IMPORTS}: {error}{_found_here(error)}. "
+            f"The sandbox shows the system and {', '.join(map(str, readable_paths()))}: what this Python imports "
+            f"from, as its site-packages say (never a course folder whole). Install what is missing into "
+            f"{sys.prefix} (pip install, or pip install -e from a folder of its own), or grade without "
+            f"isolation with UNSAFE=1")
+
+
+def _last_line(text: str) -> str:
+    """The last line of a program's error output (a traceback's error), at most 300 characters."""
+    lines = text.strip().splitlines()
+    return lines[-1][-300:] if lines else "no error output"
+
+
+def _found_here(error: str) -> str:
+    """For "No module named 'x'": where the grading process finds x, which the sandbox lacks."""
+    match = re.search(r"No module named '([\w.]+)'", error)
+    spec = importlib.util.find_spec(match[1].partition(".")[0]) if match else None
+    if spec is None or not spec.origin:
+        return ""
+    return f" (here it is {Path(spec.origin).parent if spec.submodule_search_locations else spec.origin})"
 
 
 def require_isolation() -> None:

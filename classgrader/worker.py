@@ -83,10 +83,15 @@ def silence_output() -> None:
 
 
 def start_worker(root: str, db_url: str, confined: bool, cell_timeout: int, submission_timeout: int) -> None:
-    """Set up nbgrader once in this worker process (the pool's initializer)."""
-    global _api, _course
+    """Set up nbgrader once in this worker process (the local pool's initializer)."""
     die_with_parent()
     silence_output()
+    configure(root, db_url, confined, cell_timeout, submission_timeout)
+
+
+def configure(root: str, db_url: str, confined: bool, cell_timeout: int, submission_timeout: int) -> None:
+    """Set up nbgrader's API for the course folder `root` and the gradebook `db_url`, in this process."""
+    global _api, _course
     _course = Course(Path(root), db_url)
     config = _course.config()
     config.Execute.timeout = cell_timeout
