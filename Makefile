@@ -15,6 +15,12 @@
 #                      the feedback pages named for the LMS's bulk upload; ROSTER=<gradebook export.csv> also
 #                      reports/<assignment>/<lms>-grades.csv, that file with this assignment's column filled in
 #                      (COLUMN=<its header> if it is not titled as the assignment), ready to import
+#                      CLUSTER=tls://host:8786 TLS=<certificates' folder>: grade on a Dask cluster (DB= must
+#                      be PostgreSQL); the same report, CSV and feedback as a run on this machine
+#   make grade-scheduler  start a Dask scheduler for grading (TLS=cluster-tls HOST=0.0.0.0 PORT=8786), making the
+#                      course's certificates in TLS= if there are none; prints its address
+#   make grade-worker SCHEDULER=tls://host:8786   start grading workers on this machine (TLS=<copy of the
+#                      certificates> PROCESSES=<n> UNSAFE=1); they need the course's environment, not its folder
 #   make grade-demo    make a demo class (correct, partial, wrong, broken submissions) in demo-course/ and grade it
 #   make bench-grade   time plain sequential nbgrader against make grade on the same class (benchmark)
 #
@@ -42,7 +48,7 @@ ASSIGNMENTS := $(notdir $(wildcard solutions/*))
 # JupyterLab refuses to run as root unless told it may.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: book book-instructor bench-book test exercises lab grade grade-demo bench-grade clean
+.PHONY: book book-instructor bench-book test exercises lab grade grade-scheduler grade-worker grade-demo bench-grade clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@command -v $(BOOTSTRAP_PYTHON) >/dev/null || { echo "error: $(BOOTSTRAP_PYTHON) not found; install Python 3.11 or run make BOOTSTRAP_PYTHON=/path/to/python3.11"; exit 1; }
@@ -102,7 +108,19 @@ grade: $(SETUP)
 		$(if $(STUDENTS),--students $(STUDENTS)) $(if $(DB),--db '$(DB)') $(if $(filter 1,$(UNSAFE)),--unsafe) \
 		$(if $(TIMEOUT),--cell-timeout $(TIMEOUT)) $(if $(SUBMISSION_TIMEOUT),--submission-timeout $(SUBMISSION_TIMEOUT)) \
 		$(if $(WORKERS),--workers $(WORKERS)) $(if $(LMS),--lms '$(LMS)') $(if $(ROSTER),--roster '$(ROSTER)') \
-		$(if $(COLUMN),--lms-column '$(COLUMN)')
+		$(if $(COLUMN),--lms-column '$(COLUMN)') $(if $(CLUSTER),--cluster '$(CLUSTER)') $(if $(TLS),--tls '$(TLS)') \
+		$(if $(CLUSTER_WAIT),--cluster-wait $(CLUSTER_WAIT))
+
+# A grading cluster: one scheduler, and workers on any number of machines with this environment.
+# The certificates' folder: TLS=, or cluster-tls/ here (make grade: in the course folder).
+
+grade-scheduler: $(SETUP)
+	$(PYTHON) -m classgrader.cluster scheduler --tls '$(or $(TLS),cluster-tls)' $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
+
+grade-worker: $(SETUP)
+	@test -n "$(SCHEDULER)" || { echo "usage: make grade-worker SCHEDULER=tls://host:8786 [TLS=folder] [PROCESSES=n] [UNSAFE=1]"; exit 2; }
+	$(PYTHON) -m classgrader.cluster worker '$(SCHEDULER)' --tls '$(or $(TLS),cluster-tls)' $(if $(PROCESSES),--processes $(PROCESSES)) \
+		$(if $(filter 1,$(UNSAFE)),--unsafe) $(if $(NAME),--name '$(NAME)')
 
 DEMO_ASSIGNMENT ?= a1_forward_pass
 

@@ -66,6 +66,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cluster", help="grade on the Dask cluster whose scheduler is at this tls:// address "
                                           "(make grade-scheduler prints it); needs a PostgreSQL --db")
     parser.add_argument("--tls", type=Path, help="the cluster's certificates (default: cluster-tls/ in the course)")
+    parser.add_argument("--cluster-wait", type=float, default=60,
+                        help="seconds to wait for a first worker to join the cluster (default 60)")
     parser.add_argument("--cell-timeout", type=int, default=60, help="seconds one cell may run (default 60)")
     parser.add_argument("--submission-timeout", type=int, default=600,
                         help="seconds one notebook may take in all, its cells together (default 600)")
@@ -107,7 +109,7 @@ def grade(args: argparse.Namespace) -> Path:
         from classgrader.cluster import DEFAULT_TLS, ClusterPool, connect
         courier = parcel.Courier(course, parcel.make_kit(course, args.assignment, notebooks, args.cell_timeout,
                                                          args.submission_timeout), submissions)
-        pool = ClusterPool(connect(args.cluster, args.tls or course.root / DEFAULT_TLS), courier)
+        pool = ClusterPool(connect(args.cluster, args.tls or course.root / DEFAULT_TLS, args.cluster_wait), courier)
     else:
         pool = LocalPool(worker.start_worker,
                          (str(course.root), course.db_url, confined, args.cell_timeout, args.submission_timeout),

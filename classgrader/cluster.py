@@ -5,7 +5,8 @@
 
 `scheduler` makes the course's certificates (`certificates`) if there are none and starts Dask's
 scheduler with them; `worker` checks that student code can be confined on this machine (or was
-told --unsafe) and starts Dask's worker processes, one grading thread each. Both speak only TLS,
+told --unsafe) and runs Dask's worker processes, one grading thread each, until stopped (they
+are started again when they end, as they do when the scheduler is gone). Both speak only TLS,
 with both ends checked against the course's authority. The grading command connects with
 `connect` and hands its tasks to a `ClusterPool`, which has the local pool's `run`.
 
@@ -18,7 +19,9 @@ running it again grades what is missing.
 import argparse
 import logging
 import os
+import signal
 import socket
+import subprocess
 import sys
 import time
 import uuid
@@ -34,7 +37,7 @@ from distributed.security import Security
 from classgrader import certificates, parcel
 from classgrader.environment import environment_version
 from classgrader.errors import GradingError
-from classgrader.pool import Task, WorkerDied
+from classgrader.pool import Task, WorkerDied, ended_by
 
 # Workers that may die under one task before it is given up: one death, and one more try elsewhere
 # (as the local pool does).
@@ -47,6 +50,8 @@ WATCH_SECONDS = 1.0
 # Tasks handed to the scheduler ahead of the workers, per worker: enough to keep every worker busy,
 # few enough that a class of thousands is not held in memory all at once.
 AHEAD_PER_WORKER = 2
+# How long `make grade-worker` waits before starting its workers again once they ended (seconds).
+RESTART_SECONDS = 5.0
 DEFAULT_TLS = "cluster-tls"
 
 
@@ -210,7 +215,24 @@ def start_worker(args: argparse.Namespace) -> int:
                *tls_arguments(args.tls.resolve())]
     if args.name:
         command += ["--name", args.name]
-    os.execve(command[0], command, environment)
+    return serve(command, environment)
+
+
+def serve(command: list[str], environment: dict[str, str]) -> int:
+    """Run Dask's worker processes until stopped (Ctrl-C, SIGTERM). They end when the scheduler is
+    gone: start them again, so that they join the scheduler once it is back."""
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(0))
+    while True:
+        process = subprocess.Popen(command, env=environment)
+        try:
+            code = process.wait()
+        except (KeyboardInterrupt, SystemExit):
+            process.terminate()
+            process.wait()
+            return 0
+        print(f"make grade-worker: the workers ended ({ended_by(code)}; the scheduler gone?): starting them again in "
+              f"{RESTART_SECONDS:.0f} s. Ctrl-C stops.", file=sys.stderr, flush=True)
+        time.sleep(RESTART_SECONDS)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -107,15 +107,21 @@ def wait_until_ready(port: int, seconds: float = 60) -> None:
             time.sleep(0.2)
 
 
-def create_database(port: int) -> None:
-    """Create the empty database the gradebook goes into."""
+def create_database(port: int, name: str = DATABASE) -> str:
+    """Create an empty database for a gradebook; return its SQLAlchemy URL."""
     connection = psycopg2.connect(host="127.0.0.1", port=port, user=SUPERUSER, dbname="postgres")
     try:
         connection.autocommit = True  # CREATE DATABASE cannot run inside a transaction
         with connection.cursor() as cursor:
-            cursor.execute(f"CREATE DATABASE {DATABASE}")
+            cursor.execute(f"CREATE DATABASE {name}")
     finally:
         connection.close()
+    return f"postgresql+psycopg2://{SUPERUSER}@127.0.0.1:{port}/{name}"
+
+
+def another_database(url: str, name: str) -> str:
+    """A new empty database on the server of the gradebook at `url`; its URL."""
+    return create_database(int(url.rsplit(":", 1)[1].split("/")[0]), name)
 
 
 @contextlib.contextmanager
@@ -147,8 +153,7 @@ def postgres_server() -> Iterator[str]:
             server_said = log.read_text() if log.exists() else ""
             raise AssertionError(f"PostgreSQL did not start:\n{started.stderr}\n{server_said}")
         wait_until_ready(port)
-        create_database(port)
-        yield f"postgresql+psycopg2://{SUPERUSER}@127.0.0.1:{port}/{DATABASE}"
+        yield create_database(port)
     finally:
         stopped = run_as(user, folder, [pg_ctl, "stop", "--pgdata", str(data), "--mode", "immediate", "--wait"])
         still_running = (data / "postmaster.pid").exists()
