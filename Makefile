@@ -22,7 +22,8 @@
 #   make grade-worker SCHEDULER=tls://host:8786   start grading workers on this machine (TLS=<copy of the
 #                      certificates> PROCESSES=<n> UNSAFE=1); they need the course's environment, not its folder
 #   make grade-demo    make a demo class (correct, partial, wrong, broken submissions) in demo-course/ and grade it
-#   make bench-grade   time plain sequential nbgrader against make grade on the same class (benchmark)
+#   make bench-grade   time plain sequential nbgrader against make grade on the same class (benchmark);
+#                      CLUSTER=local: the local pool against a local Dask cluster, and 1 cluster worker against 2
 #
 # By default everything runs in a virtual environment .venv made from
 # requirements.txt. To use an environment you already have, as it is:
@@ -128,5 +129,10 @@ grade-demo: $(SETUP)
 	$(PYTHON) -m classgrader.demo $(DEMO_ASSIGNMENT) demo-course
 	$(PYTHON) -m classgrader $(DEMO_ASSIGNMENT) --course demo-course --cell-timeout 10
 
+# CLUSTER=local: the local pool against a local Dask cluster, and one cluster worker against two.
 bench-grade: $(SETUP)
+ifeq ($(CLUSTER),local)
+	$(PYTHON) -m tests.bench_cluster $(or $(ASSIGNMENT),a1_forward_pass) $(if $(COPIES),--copies $(COPIES))
+else
 	$(PYTHON) -m classgrader.bench $(or $(ASSIGNMENT),a1_forward_pass)
+endif
