@@ -15,9 +15,8 @@ example's values and gradients, computed by ``nnkit.autodiff``), and
 ``nnkit.autodiff`` is the engine that does the same on arrays.
 """
 
-import importlib
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Sequence
 
 KINDS = ("data", "parameter", "operation")
 
@@ -123,19 +122,3 @@ def path_edges(paths: Sequence[Sequence[str]]) -> set[Edge]:
     """The edges that make up a collection of paths (for ``highlight_edges``)."""
     return {(path[i], path[i + 1]) for path in paths for i in range(len(path) - 1)}
 
-
-# Names that lived here before the module was split, and the modules that hold them now:
-# ``from nnkit.compgraph import draw_computation_graph`` keeps working for the code written before.
-MOVED = {
-    **dict.fromkeys(("draw_computation_graph", "format_value", "format_number", "KIND_COLORS", "VALUE_COLOR",
-                     "GRAD_COLOR", "HIGHLIGHT_COLOR", "NODE_RADIUS"), "nnkit.graph_drawing"),
-    **dict.fromkeys(("one_hidden_layer_graph", "exp_model_graph", "anchor_network_graph", "two_sigmoid_layers_graph",
-                     "anchor_forward_backward", "ANCHOR_X", "ANCHOR_Y", "ANCHOR_W1", "ANCHOR_W2"), "nnkit.course_graphs"),
-}
-
-
-def __getattr__(name: str) -> Any:
-    """Look up a moved name in its new module (see ``MOVED``)."""
-    if name in MOVED:
-        return getattr(importlib.import_module(MOVED[name]), name)
-    raise AttributeError(f"module 'nnkit.compgraph' has no attribute {name!r}")

@@ -202,14 +202,14 @@ def test_anchor_rejects_unknown_loss():
         examples.anchor_forward_backward(loss="hinge")
 
 
-def test_every_moved_name_is_found_through_compgraph_in_its_new_module():
-    for name, module in cg.MOVED.items():
-        new_home = {"nnkit.graph_drawing": gd, "nnkit.course_graphs": examples}[module]
-        assert getattr(cg, name) is getattr(new_home, name), name
-    from nnkit.compgraph import draw_computation_graph  # the form the older callers use
-    assert draw_computation_graph is gd.draw_computation_graph
-    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
-        cg.nothing_here
+def test_compgraph_holds_the_structure_only():
+    """The drawing and the examples live in their own modules; compgraph no longer forwards them."""
+    for name in ["draw_computation_graph", "format_value", "KIND_COLORS", "NODE_RADIUS"]:
+        assert hasattr(gd, name) and not hasattr(cg, name), name
+    for name in ["anchor_forward_backward", "anchor_network_graph", "one_hidden_layer_graph", "ANCHOR_W1"]:
+        assert hasattr(examples, name) and not hasattr(cg, name), name
+    with pytest.raises(ImportError):
+        from nnkit.compgraph import draw_computation_graph  # noqa: F401
 
 
 def test_the_drawing_basics_are_shared():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nnkit import compgraph as cg
+from nnkit import course_graphs
 from nnkit.widgets import backprop as w
 
 
@@ -15,7 +15,7 @@ def test_sweep_order():
 @pytest.mark.parametrize("loss", ["squared", "cross_entropy"])
 def test_state_reveals_gradients_in_order(loss):
     order = w.sweep_order(loss)
-    _, grads = cg.anchor_forward_backward(loss=loss)
+    _, grads = course_graphs.anchor_forward_backward(loss=loss)
     start = w.backprop_state(0, loss)
     assert start["grads"] == {} and start["current"] is None and "J =" in start["text"]
     for k in range(1, len(order) + 1):

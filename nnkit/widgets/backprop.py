@@ -28,14 +28,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
-from nnkit.compgraph import (
-    anchor_forward_backward,
-    anchor_network_graph,
-    backward_order,
-    draw_computation_graph,
-    format_number,
-    format_value,
-)
+from nnkit.compgraph import backward_order
+from nnkit.course_graphs import anchor_forward_backward, anchor_network_graph
+from nnkit.graph_drawing import draw_computation_graph, format_number, format_value
 from nnkit.widgets.picture import picture
 
 LOSSES = {"squared error (y − ŷ)²": "squared", "cross-entropy ln(1 + eᵇ) − y b": "cross_entropy"}
