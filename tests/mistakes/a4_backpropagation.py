@@ -69,13 +69,45 @@ def _p5(dJ_db="-2.0 * (y - y_hat) * y_hat * (1.0 - y_hat)", gate=" * (a > 0)", u
     )
 
 
-_W1_NEW = "np.array([[1.9471715, 2.894343, -1.2641425], [-1.0, -3.0, 1.0]])"  # right
-_W2_NEW = "np.array([[1.0264142, -1.9207573, 2.0]])"  # right
+# Problem 5(b): the second step, from chapter 4's W1', W2'. Two ways to write it: with 5(a)'s function, or by hand
+# from the weights the chapter prints (to 6 digits, which the tolerances accept).
+_P5_STEP2_HEAD = (
+    "x_anchor = np.array([2.0, 5.0])\n"
+    "first = anchor_sgd_step(x_anchor, 1.0, np.array([[2.0, 3.0, -1.0], [-1.0, -3.0, 1.0]]),\n"
+    "                        np.array([[1.0, -2.0, 2.0]]), 2.0)\n"
+    "second = anchor_sgd_step(x_anchor, 1.0, first['W1_new'], first['W2_new'], 2.0)\n"
+)
 
 
-def _p5_values(dW211, dW112, W211, W112, J, W1_new=_W1_NEW, W2_new=_W2_NEW):
-    return (f"dJ_dW211 = {dW211}\ndJ_dW112 = {dW112}\nW211_new = {W211}\nW112_new = {W112}\n"
-            f"W1_new_003 = {W1_new}\nW2_new_003 = {W2_new}\nJ_after = {J}\n")
+def _p5_step2(grads="second", W1_step2="second['W1_new']", W2_step2="second['W2_new']",
+              a_step2="W1_step2 @ np.array([1.0, 2.0, 5.0])",
+              J_step2="anchor_sgd_step(x_anchor, 1.0, W1_step2, W2_step2, 2.0)['J']"):
+    return _P5_STEP2_HEAD + (
+        f"dJ_dW211_step2 = {grads}['dW2'][0, 1]\n"
+        f"dJ_dW112_step2 = {grads}['dW1'][0, 2]\n"
+        f"W1_step2, W2_step2 = {W1_step2}, {W2_step2}\n"
+        f"a_step2 = {a_step2}\n"
+        f"J_step2 = {J_step2}\n"
+    )
+
+
+def _p5_step2_by_hand(slope="y_hat * (1.0 - y_hat)", w211="W2_one[0, 1]"):
+    return (
+        "x1 = np.array([1.0, 2.0, 5.0])\n"
+        "W1_one = np.array([[1.94717, 2.89434, -1.26414], [-1.0, -3.0, 1.0]])   # chapter 4, after the first step\n"
+        "W2_one = np.array([[1.02641, -1.92076, 2.0]])\n"
+        "a = W1_one @ x1\n"
+        "z1 = np.concatenate([[1.0], np.maximum(a, 0.0)])\n"
+        "b = W2_one[0] @ z1\n"
+        "y_hat = 1.0 / (1.0 + np.exp(-b))\n"
+        f"dJ_db = -2.0 * (1.0 - y_hat) * {slope}\n"
+        "dJ_dW211_step2 = dJ_db * z1[1]\n"
+        f"dJ_dW112_step2 = dJ_db * {w211} * 1.0 * x1[2]\n"
+        "W1_step2 = W1_one - 2.0 * np.outer(dJ_db * W2_one[0, 1:] * (a > 0), x1)\n"
+        "W2_step2 = W2_one - 2.0 * dJ_db * z1[None, :]\n"
+        "a_step2 = W1_step2 @ x1\n"
+        "J_step2 = (1.0 - 1.0 / (1.0 + np.exp(-(W2_step2[0] @ np.concatenate([[1.0], np.maximum(a_step2, 0.0)]))))) ** 2\n"
+    )
 
 
 def _p6(body):
@@ -205,41 +237,27 @@ MISTAKES = [
         _p5(update="W1, W2\n    W1 -= eta * dW1\n    W2 -= eta * dW2"),
         "changed the W1 or W2",
     ),
-    # Problem 5(b): the anchor numbers
+    # Problem 5(b): the second step
     Mistake(
-        "p5_values_seed_derivative",
+        "p5_step2_stale_gradient",
         "p5_anchor_values",
-        _p5_values(5.880066, -19.600221, -13.760132, 38.200441, 0.5),
+        _p5_step2(W1_step2="first['W1_new'] - 2.0 * first['dW1']", W2_step2="first['W2_new'] - 2.0 * first['dW2']"),
+        "uses the FIRST step's gradient",
+    ),
+    Mistake("p5_step2_first_gradient", "p5_anchor_values", _p5_step2(grads="first"), "gradient of the FIRST step"),
+    Mistake(
+        "p5_step2_forward_before_update",
+        "p5_anchor_values",
+        _p5_step2(a_step2="second['a']", J_step2="second['J']"),
+        "before the second step",
+    ),
+    Mistake(
+        "p5_step2_seed_derivative",
+        "p5_anchor_values",
+        _p5_step2_by_hand(slope="y_hat * (1.0 - np.exp(-b))"),
         "not g(b)(1 - e^-b)",
     ),
-    Mistake(
-        "p5_values_update_sign",
-        "p5_anchor_values",
-        _p5_values(-0.0396214, 0.1320712, -2.0792427, -0.7358575, 0.99),
-        "the step goes the wrong way",
-    ),
-    Mistake(
-        "p5_values_no_eta",
-        "p5_anchor_values",
-        _p5_values(-0.0396214, 0.1320712, -1.9603786, -1.1320712, 0.8),
-        "eta = 2 is missing",
-    ),
-    Mistake(
-        "p5_values_only_two_weights",
-        "p5_anchor_values",
-        _p5_values(-0.0396214, 0.1320712, -1.9207573, -1.2641425, 0.7131,
-                   W1_new="np.array([[2.0, 3.0, -1.2641425], [-1.0, -3.0, 1.0]])",
-                   W2_new="np.array([[1.0, -1.9207573, 2.0]])"),
-        "every entry of W1 takes a step",
-    ),
-    Mistake(
-        "p5_values_no_relu_gate",
-        "p5_anchor_values",
-        _p5_values(-0.0396214, 0.1320712, -1.9207573, -1.2641425, 0.7130997,
-                   W1_new="np.array([[2.0, 3.0, -1.0], [-1.0, -3.0, 1.0]]) - 2.0 * np.outer("
-                          "-0.0132071244 * np.array([-2.0, 2.0]), [1.0, 2.0, 5.0])"),
-        "row 2 of W1 must not change",
-    ),
+    Mistake("p5_step2_old_W211", "p5_anchor_values", _p5_step2_by_hand(w211="-2.0"), "UPDATED W_2,1,1"),
     # Problem 6: counting parameters
     Mistake(
         "p6_no_biases",
