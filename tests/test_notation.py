@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # "seed 001", "Seed-003", "seed problem 2", "the seed's": the internal names of the source documents.
 SOURCE_NUMBER = re.compile(r"(?i)\bseed[ -]?00[0-9]\b|\bseed problem\b|\bthe seed'?s\b")
-# compgraph.py and plotting.py are being rewritten in another change, which brings them to the notation.
-NOT_YET = {"compgraph.py", "plotting.py"}
+# plotting.py is being rewritten in another change, which brings it to the notation.
+NOT_YET = {"plotting.py"}
 
 
 def markdown_pages() -> list[Path]:
