@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections import deque
@@ -53,10 +54,20 @@ AHEAD_PER_WORKER = 2
 # How long `make grade-worker` waits before starting its workers again once they ended (seconds).
 RESTART_SECONDS = 5.0
 DEFAULT_TLS = "cluster-tls"
-# Dask's workers sample what each task is doing every 10 ms, for a dashboard the grading cluster does
-# not run: that alone made every submission a third slower (make bench-grade CLUSTER=local).
-WORKER_SETTINGS = {"DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
+# Dask's settings for the grading cluster's processes:
+# - no web pages: Dask serves its status pages (workers, their logs, the call stack of a grading) over
+#   plain HTTP to anyone who asks, whatever the TLS settings; with no routes and on 127.0.0.1 only,
+#   nothing of the cluster is readable without the certificates;
+# - each worker holds only the task it runs (a saturation of 1 task per thread): Dask counts a
+#   worker's death against every task it holds, so a submission that kills its worker would otherwise
+#   use up the tries of the one queued behind it, an honest classmate's (red team);
+# - workers do not sample their tasks for a dashboard (every 10 ms, and the GIL every 1 ms).
+NO_WEB_PAGES = {"DASK_DISTRIBUTED__SCHEDULER__HTTP__ROUTES": "[]", "DASK_DISTRIBUTED__WORKER__HTTP__ROUTES": "[]"}
+SCHEDULER_SETTINGS = {**NO_WEB_PAGES, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": str(ALLOWED_FAILURES),
+                      "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION": "1.0"}
+WORKER_SETTINGS = {**NO_WEB_PAGES, "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
                    "DASK_DISTRIBUTED__ADMIN__SYSTEM_MONITOR__GIL__ENABLED": "False"}
+LOOPBACK_ONLY = ["--dashboard-address", "127.0.0.1:0"]
 
 
 def security(folder: Path) -> Security:
@@ -99,6 +110,10 @@ def connect(address: str, tls_folder: Path, workers_seconds: float = WORKERS_SEC
         raise GradingError(f"no grading worker joined the scheduler at {address} within {workers_seconds:.0f} s: "
                            f"start some with make grade-worker SCHEDULER={address} TLS=<the certificates' "
                            f"folder>.") from None
+    except OSError as error:  # the scheduler lost while waiting
+        client.close()
+        raise GradingError(f"the scheduler at {address} was lost while waiting for workers "
+                           f"({str(error).splitlines()[0]}): start it again, then run make grade again.") from None
     check_environments(client)
     return client
 
@@ -106,7 +121,7 @@ def connect(address: str, tls_folder: Path, workers_seconds: float = WORKERS_SEC
 def check_environments(client: Client) -> None:
     """GradingError naming the first worker whose environment is not this one's."""
     here = environment_version()
-    for address, version in client.run(environment_version).items():
+    for address, version in client.run(environment_version, on_error="ignore").items():
         if version != here:
             client.close()
             raise GradingError(parcel.describe_mismatch(here, version, address))
@@ -173,8 +188,8 @@ class ClusterPool:
         error = future.exception()
         if isinstance(error, KilledWorker):
             return WorkerDied(index, f"{ALLOWED_FAILURES + 1} grading workers died running it", seconds)
-        if isinstance(error, parcel.EnvironmentMismatch):
-            raise GradingError(f"{error}.")
+        if isinstance(error, parcel.EnvironmentMismatch):  # a worker that joined after the check at connect
+            raise GradingError(f"{error.args[0]}. The gradings that finished are kept.")
         raise error
 
 
@@ -183,6 +198,10 @@ def dask_setup(worker) -> None:
     cannot be confined (unless the worker was started with --unsafe), and import nbgrader now, so
     that the first submission does not wait for it (as the local pool's forked workers do not)."""
     parcel.confinement()
+    # Everything grading writes (the kit's course folder with the hidden tests, staged submissions,
+    # kernels' socket folders) goes into the worker's own folder, which Dask removes when the worker
+    # ends and, after a kill, when the next worker starts on this machine.
+    tempfile.tempdir = worker.local_directory
     import nbgrader.apps.api  # noqa: F401
     import nbgrader.preprocessors  # noqa: F401
 
@@ -199,9 +218,9 @@ def start_scheduler(args: argparse.Namespace) -> int:
           f"  on each grading machine: make grade-worker SCHEDULER={address} TLS=<copy of {folder}>\n"
           f"  then grade:              make grade ASSIGNMENT=<name> CLUSTER={address} TLS={folder} "
           f"DB=postgresql+psycopg2://…", flush=True)
-    environment = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": str(ALLOWED_FAILURES)}
+    environment = {**os.environ, **SCHEDULER_SETTINGS}
     command = [str(Path(sys.executable).parent / "dask"), "scheduler", "--protocol", "tls", "--host",
-               args.host, "--port", str(args.port), "--no-dashboard", *tls_arguments(folder)]
+               args.host, "--port", str(args.port), "--no-dashboard", *LOOPBACK_ONLY, *tls_arguments(folder)]
     os.execve(command[0], command, environment)
 
 
@@ -219,7 +238,7 @@ def start_worker(args: argparse.Namespace) -> int:
     environment.update(WORKER_SETTINGS)
     processes = args.processes or len(os.sched_getaffinity(0)) + 2
     command = [str(Path(sys.executable).parent / "dask"), "worker", args.scheduler, "--nthreads", "1",
-               "--nworkers", str(processes), "--no-dashboard", "--preload", "classgrader.cluster",
+               "--nworkers", str(processes), "--no-dashboard", *LOOPBACK_ONLY, "--preload", "classgrader.cluster",
                *tls_arguments(args.tls.resolve())]
     if args.name:
         command += ["--name", args.name]

@@ -17,6 +17,7 @@ each local task into a parcel and writes what comes back into the course folder,
 would have written it, the record that the grading finished last.
 """
 
+import atexit
 import hashlib
 import json
 import os
@@ -80,7 +81,8 @@ class Graded:
 
 
 class EnvironmentMismatch(Exception):
-    """A worker's environment is not the command's: grading there could give other grades."""
+    """A worker's environment is not the command's: grading there could give other grades.
+    Its arguments: what differs, in words, and the worker's address."""
 
 
 def make_kit(course: Course, assignment: str, notebooks: list[str], cell_timeout: int,
@@ -173,8 +175,11 @@ def kit_folder(kit: Kit) -> Path:
         source = root / "solutions" / kit.assignment
         write_files(source, dict(kit.sources))
         worker.configure(str(root), kit.db_url, confinement(), kit.cell_timeout, kit.submission_timeout)
-        _kit_folders.clear()  # one kit at a time: nbgrader is set up for the last one
+        for old in _kit_folders.values():  # one kit at a time: nbgrader is set up for the last one
+            shutil.rmtree(old, ignore_errors=True)
+        _kit_folders.clear()
         _kit_folders[kit.digest] = root
+        atexit.register(shutil.rmtree, root, True)
     return _kit_folders[kit.digest]
 
 
@@ -182,7 +187,9 @@ def grade_parcel(kit: Kit, parcel: Parcel) -> Graded:
     """Grade one submission on this worker, in its own course folder; return what grading made."""
     here = environment_version()
     if here != kit.environment:
-        raise EnvironmentMismatch(describe_mismatch(kit.environment, here, socket.gethostname()))
+        from distributed import get_worker  # only ever run on a Dask worker
+        raise EnvironmentMismatch(describe_mismatch(kit.environment, here, socket.gethostname()),
+                                  get_worker().address)
     root = kit_folder(kit)
     folders = [root / kind / parcel.student / kit.assignment for kind in ("submitted", "autograded", "feedback")]
     for folder in folders:

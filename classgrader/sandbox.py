@@ -42,7 +42,9 @@ from importlib.metadata import distributions
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import zmq
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.session import json_unpacker
 from traitlets import Integer
 
 from classgrader.errors import GradingError
@@ -51,6 +53,15 @@ from classgrader.errors import GradingError
 # (SANDBOX_UIDS_FROM + 256 x the grading process's id + the kernel's number in it, below 2**31).
 SANDBOX_UIDS_FROM = 1_000_000_000
 _kernel_numbers = itertools.count()
+# The largest message the grader reads from a kernel: what a cell prints in one go (60 MB of output in
+# one print is graded; the graded notebook keeps a megabyte of it) and the checker's replies (wire.py).
+MAX_MESSAGE_BYTES = 192 * 2**20
+# The most JSON arrays and objects one part of a message from a kernel may hold: each costs the
+# grader 60 bytes or more once parsed, whatever it cost the kernel to send ("[]," is three bytes).
+MAX_MESSAGE_CONTAINERS = 2_000_000
+# Where kernels' socket folders are made: a Unix socket's path has at most 107 bytes, which a folder
+# under a deep TMPDIR (a Dask worker's own folder) leaves too little room for.
+SOCKETS_UNDER = "/tmp"
 # Inside a user namespace (grading as another user): "nobody".
 NOBODY = 65534
 TOOLS = ("bwrap", "setpriv", "prlimit")
@@ -339,6 +350,17 @@ def require_isolation() -> None:
         raise GradingError(f"student code cannot be confined: {problem}.")
 
 
+def guarded_unpack(data: bytes | str) -> object:
+    """jupyter_client's JSON unpacking of one part of a message, refusing a part of more than
+    MAX_MESSAGE_CONTAINERS arrays and objects before it is parsed (the message is then dropped:
+    its cell fails, the grading goes on)."""
+    raw = data.encode() if isinstance(data, str) else bytes(data)
+    if raw.count(b"[") + raw.count(b"{") > MAX_MESSAGE_CONTAINERS:
+        raise ValueError(f"a message from the kernel holds more than {MAX_MESSAGE_CONTAINERS} JSON arrays and "
+                         f"objects: not read")
+    return json_unpacker(raw)
+
+
 class ConfinedKernelManager(AsyncKernelManager):
     """A Jupyter kernel manager whose kernels run confined (see `confine`).
 
@@ -356,10 +378,11 @@ class ConfinedKernelManager(AsyncKernelManager):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._socket_dir = Path(tempfile.mkdtemp(prefix="confined-kernel-"))
+        self._socket_dir = Path(tempfile.mkdtemp(prefix="confined-kernel-", dir=SOCKETS_UNDER))
         self.transport = "ipc"  # no network inside: Unix sockets, in the private folder
         self.ip = str(self._socket_dir / "kernel")
         self.connection_file = str(self._socket_dir / "connection.json")
+        self.session.unpack = guarded_unpack  # the client shares this session, and so its unpacking
 
     @property
     def limits(self) -> Limits:
@@ -377,6 +400,20 @@ class ConfinedKernelManager(AsyncKernelManager):
         hand_over(self.uid, self._socket_dir)
         return confine(command, socket_dir=self._socket_dir, limits=self.limits, files=data_files(notebook_folder),
                        uid=self.uid)
+
+    def client(self, **kwargs):
+        """A client of the kernel whose sockets drop any message over MAX_MESSAGE_BYTES unread: a
+        kernel can send one signed message of any size, which would otherwise be parsed whole (a
+        900 MB message of empty lists took a grading worker past its memory, twice: red team)."""
+        client = super().client(**kwargs)
+        client.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)  # for the sockets made from here on
+        return client
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+        # The kernel's own stdout and stderr (its process's, not its cells') lead nowhere: on a Dask
+        # worker they would be the worker's terminal or log, open to whatever bytes the student writes.
+        kw.update(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        await super()._async_launch_kernel(kernel_cmd, **kw)
 
     async def _async_post_start_kernel(self, **kw) -> None:
         await super()._async_post_start_kernel(**kw)

@@ -7,6 +7,7 @@ certificates, each worker in a folder of its own with every course folder out of
 the middle of a submission, the scheduler in the middle of the class.
 """
 
+import http.client
 import os
 import re
 import shutil
@@ -15,6 +16,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -23,7 +26,7 @@ from nbgrader.api import Gradebook
 
 from classgrader import certificates
 from tests.browser import free_port
-from tests.cluster import Cluster, is_grading, make
+from tests.cluster import Cluster, is_grading, make, stop
 from tests.postgres import another_database, postgres_server
 from tests.test_grade import (ASSIGNMENT, FULL, NOTEBOOK, REFERENCE, RELEASE, hand_in, hostile_cases, make_grade,
                               new_course)
@@ -34,6 +37,23 @@ from tests.notebooks import filled_release
 HOSTILE = ("honest_reference", "honest_wrong_sizes", "hangs", "exits_kernel", "reads_solutions", "writes_outside",
            "uses_network", "patches_checks", "sends_extra_names")
 SLOW = "import time\ntime.sleep(4)\n"  # a few honest submissions take a while: a worker is killed in one
+# Red team: one signed message of 900 MB of empty lists on the kernel's own channel (parsed whole, it
+# took the grading worker past its memory), and one of 20 million, under the size limit.
+BOMB = """_k = get_ipython().kernel
+for _count in (300_000_000, 20_000_000):
+    _blob = b"[" + b"[]," * _count + b"[]]"
+    _k.session.send(_k.iopub_socket, "display_data", content=_blob, parent=_k.get_parent("shell"))
+    del _blob
+"""
+# Red team: bytes for the worker machine's terminal, through the descriptors of it the kernel keeps
+# (its own 1 and 2 are pipes to the notebook's output).
+MARKER = "WRITTEN TO THE WORKER'S TERMINAL"
+WRITES_TO_THE_TERMINAL = f"""import os, sys
+for _fd in (getattr(sys.stdout, "_original_stdstream_copy", None),
+            getattr(sys.stderr, "_original_stdstream_copy", None)):
+    if _fd is not None:
+        os.write(_fd, "\\x1b[2J{MARKER}\\n".encode())
+"""
 
 
 def write_class(course: Path) -> None:
@@ -44,6 +64,9 @@ def write_class(course: Path) -> None:
     for number in range(4):
         slow = {**REFERENCE, "p1_sizes": SLOW + REFERENCE["p1_sizes"]}
         hand_in(course, f"slow_{number}", filled_release(RELEASE, slow))
+    hand_in(course, "bombs_its_worker", filled_release(RELEASE, {**REFERENCE, "p1_sizes": BOMB + REFERENCE["p1_sizes"]}))
+    hand_in(course, "writes_to_the_terminal", filled_release(
+        RELEASE, {**REFERENCE, "p1_sizes": WRITES_TO_THE_TERMINAL + REFERENCE["p1_sizes"]}))
     hand_in(course, "untouched", nbformat.read(RELEASE, as_version=4))
     hand_in(course, "broken_json", '{"cells": [ this is not json')
     hand_in(course, "renamed", filled_release(RELEASE, REFERENCE), name="forward_pass (1).ipynb")
@@ -171,6 +194,37 @@ def test_a_killed_worker_loses_nothing_and_grades_nothing_twice(cluster_class, g
     assert grades(course, ASSIGNMENT)["honest_reference"] == FULL
 
 
+def test_what_a_kernel_writes_to_its_terminal_reaches_no_worker_log(cluster_class, cluster):
+    logs = {path.name: path.read_text(errors="replace") for path in cluster.logs.glob("*.log")}
+    assert logs and not [name for name, text in logs.items() if MARKER in text]
+
+
+def test_a_killed_worker_leaves_no_hidden_tests_on_its_machine(cluster_class, cluster):
+    with cluster.client() as client:
+        live = client.run(lambda dask_worker: dask_worker.local_directory).values()
+    kept = [path for path in cluster.logs.rglob("nbgrader_config.py")
+            if not any(str(path).startswith(folder) for folder in live)]
+    assert not kept, f"course folders left by workers that ended: {kept}"
+
+
+def test_nothing_of_the_cluster_is_served_without_certificates(cluster):
+    import psutil
+    processes = [psutil.Process(process.pid) for process in [cluster.scheduler, *cluster.workers.values()]]
+    listening = {(c.laddr.ip, c.laddr.port) for process in processes for child in [process, *process.children(True)]
+                 for c in child.net_connections("tcp") if c.status == psutil.CONN_LISTEN}
+    assert listening
+    for ip, port in listening:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/identity.json", timeout=5) as page:
+                served = page.status
+        except urllib.error.HTTPError as error:
+            served = error.code
+        except (OSError, http.client.HTTPException):
+            served = None  # not HTTP: the TLS ports
+        assert served != 200, f"port {port} serves the cluster's state over plain HTTP"
+        assert served is None or ip == "127.0.0.1", f"an HTTP server listens on {ip}:{port}"
+
+
 def test_the_scheduler_lost_stops_with_one_line_and_a_rerun_grades_the_rest(
         cluster, local_class, gradebook_server, tmp_path):
     course = copy_class(local_class, tmp_path / "course")
@@ -193,23 +247,33 @@ def test_the_scheduler_lost_stops_with_one_line_and_a_rerun_grades_the_rest(
     assert grades(course, ASSIGNMENT) == grades(local_class, ASSIGNMENT)
 
 
-def test_a_submission_whose_workers_die_is_reported_and_the_class_goes_on(cluster, gradebook_server, tmp_path):
+def runs_task_0(cluster: Cluster) -> bool:
+    """True while a worker runs the class's first task (tasks are named grade-<run>-<index>)."""
+    with cluster.client() as client:
+        return any(key.endswith("-0") for keys in client.processing().values() for key in keys)
+
+
+def test_a_submission_whose_workers_die_costs_no_classmate_a_try(cluster, gradebook_server, tmp_path):
+    """One worker; the slow submission runs first, a classmate's waits. Two workers die in the slow one:
+    it is reported, and the classmate's is graded (Dask counts a death against every task a worker
+    holds: a worker holds only the one it runs)."""
     course = new_course(tmp_path / "course")
-    hand_in(course, "honest", filled_release(RELEASE, REFERENCE))
-    hand_in(course, "slow", filled_release(RELEASE, {**REFERENCE, "p1_sizes": "import time\ntime.sleep(120)\n"}))
-    run = grade_on(cluster, course, another_database(gradebook_server, "killed_twice"), wait=False)
-    cluster.wait_for(lambda: (course / "autograded" / "honest" / ASSIGNMENT / ".graded.json").exists()
-                     or run.poll() is not None, "the honest submission to be graded", seconds=120)
-    for _ in range(2):  # the worker that runs the slow one dies; then the one that takes it over
-        busy = {}
-        cluster.wait_for(lambda: busy.update({name: pid for name, pid in cluster.worker_names().items()
-                                              if is_grading(pid)}) or busy or run.poll() is not None,
-                         "a worker to grade the slow submission", seconds=120)
-        os.kill(next(iter(busy.values())), signal.SIGKILL)
-    stderr = run.communicate(timeout=300)[1].decode()
-    assert run.returncode == 0, stderr[-3000:]
-    assert grades(course, ASSIGNMENT)["honest"] == FULL
-    assert "2 grading workers died running it" in report_lines(course, ASSIGNMENT)["slow"]
+    hand_in(course, "a_slow", filled_release(RELEASE, {**REFERENCE, "p1_sizes": "import time\ntime.sleep(120)\n"}))
+    hand_in(course, "b_honest", filled_release(RELEASE, REFERENCE))
+    cluster.stop_worker("machine_b")
+    try:
+        run = grade_on(cluster, course, another_database(gradebook_server, "killed_twice"), wait=False)
+        for _ in range(2):  # the worker dies in the slow one (task 0); then the one that takes it over
+            cluster.wait_for(lambda: runs_task_0(cluster) and is_grading(cluster.worker_names().get("machine_a", -1))
+                             or run.poll() is not None, "machine_a to grade the slow submission", seconds=120)
+            os.kill(cluster.worker_names()["machine_a"], signal.SIGKILL)
+            cluster.wait_for(lambda: not is_grading(cluster.worker_names().get("machine_a", -1)), "the kill")
+        stderr = run.communicate(timeout=300)[1].decode()
+        assert run.returncode == 0, stderr[-3000:]
+    finally:
+        cluster.start_worker("machine_b")
+    assert grades(course, ASSIGNMENT)["b_honest"] == FULL
+    assert "2 grading workers died running it" in report_lines(course, ASSIGNMENT)["a_slow"]
 
 
 def test_an_unsafe_worker_grades_and_the_report_says_so(cluster, gradebook_server, tmp_path):
@@ -264,6 +328,12 @@ def test_bad_requests_get_one_clear_line(cluster, gradebook_server, tmp_path):
         assert idle.returncode == 2 and "no grading worker joined" in one_line(idle.stderr)
         other = cluster.logs / "other-version"  # outside the folder the workers cannot see
         other.mkdir()
+        waiting = grade_on(empty, course, database, "CLUSTER_WAIT=120", wait=False)
+        time.sleep(5)  # connected, waiting for a worker
+        os.killpg(empty.scheduler.pid, signal.SIGKILL)
+        lost = waiting.communicate(timeout=120)[1].decode()
+        assert waiting.returncode == 2 and "was lost while waiting for workers" in one_line(lost)
+        empty.start_scheduler()
         empty.start_worker("other_version", environment=changed_course_code(other))
         mismatch = make_grade(course, f"CLUSTER={empty.address}", f"TLS={cluster.tls}", f"DB={database}")
         assert mismatch.returncode == 2 and "another version of the course's environment" in one_line(mismatch.stderr)
