@@ -181,8 +181,17 @@ def test_a_class_graded_on_the_cluster_equals_a_local_run(cluster_class, local_c
     assert killed_while_grading, "the worker was killed, but not in the middle of a submission"
     assert grades(course, ASSIGNMENT) == grades(local_class, ASSIGNMENT)
     assert scores(gradebook_server) == scores(f"sqlite:///{local_class / 'gradebook.db'}")
-    assert feedback_pages(course) == feedback_pages(local_class)
-    assert report_lines(course, ASSIGNMENT) == report_lines(local_class, ASSIGNMENT)
+    # The bomb's dropped message ends its cell by a timeout or by the kernel's death, on one machine as on
+    # many: its score is compared (above), and that its line says it was cut short.
+    pages, local_pages = feedback_pages(course), feedback_pages(local_class)
+    lines, local_lines = report_lines(course, ASSIGNMENT), report_lines(local_class, ASSIGNMENT)
+    for student in ("bombs_its_worker",):
+        for found in (lines, local_lines):
+            assert any(reason in found.pop(student) for reason in ("ran out of time", "kernel died"))
+        for found in (pages, local_pages):
+            found.pop(f"{student}/{ASSIGNMENT}/{NOTEBOOK.replace('.ipynb', '.html')}")
+    assert pages == local_pages
+    assert lines == local_lines
     assert re.search(r"\d+/\d+ submissions, .* 2 workers", stderr), stderr[-500:]
 
 
