@@ -53,9 +53,11 @@ from classgrader.errors import GradingError
 # (SANDBOX_UIDS_FROM + 256 x the grading process's id + the kernel's number in it, below 2**31).
 SANDBOX_UIDS_FROM = 1_000_000_000
 _kernel_numbers = itertools.count()
-# The largest message the grader reads from a kernel: what a cell prints in one go (60 MB of output in
-# one print is graded; the graded notebook keeps a megabyte of it) and the checker's replies (wire.py).
-MAX_MESSAGE_BYTES = 192 * 2**20
+# The largest message the grader reads from a kernel: above what a cell prints in one go (60 MB of output
+# in one print is graded; the graded notebook keeps a megabyte of it) and above the checker's own limit
+# (wire.py, 160 MB), which refuses a larger reply itself and costs only its question (a message dropped
+# here breaks its channel, and cost the next questions too).
+MAX_MESSAGE_BYTES = 256 * 2**20
 # The most JSON arrays and objects one part of a message from a kernel may hold: each costs the
 # grader 60 bytes or more once parsed, whatever it cost the kernel to send ("[]," is three bytes).
 MAX_MESSAGE_CONTAINERS = 2_000_000
