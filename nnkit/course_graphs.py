@@ -2,7 +2,7 @@
 
 - ``one_hidden_layer_graph``: the loss of the network with one hidden layer;
 - ``exp_model_graph``: the exponential model of the lecture notes' problem on training;
-- ``anchor_network_graph``: the course's running example (the worksheet's small ReLU network), with
+- ``anchor_network_graph``: the course's running example (a small ReLU network), with
   ``anchor_forward_backward`` computing every value and gradient on it with ``nnkit.autodiff``;
 - ``two_sigmoid_layers_graph``: the network with two sigmoid hidden layers, drawn unit by unit so
   that every path from a parameter to the loss can be seen.
@@ -69,26 +69,25 @@ def exp_model_graph() -> tuple[list[Node], list[Edge]]:
 
 
 def anchor_network_graph() -> tuple[list[Node], list[Edge]]:
-    """The course's running example (the worksheet of the bibliography) as a graph, biases folded in as column 0.
+    """The course's running example as a graph, with the biases folded in as column 0 of each matrix.
 
-    In the worksheet's letters, which the node names keep: a = W1 [1; x] (the course's z^H), z = ReLU(a)
-    (u^H), b = W2 [1; z] (the logit z^O), ŷ = σ(b), J = (y − ŷ)²; W1 and W2 are the folded W̃^H and W̃^O.
-    Node names: x, W1, a, z, W2, b, y_hat, y, J.
+    z^H = W̃^H [1; x], u^H = ReLU(z^H), z^O = W̃^O [1; u^H] (the logit), ŷ = σ(z^O), J = (y − ŷ)².
+    Node names: x, W_H_folded, z_H, u_H, W_O_folded, z_O, y_hat, y, J.
     """
     nodes = [
         Node("x", r"$\mathbf{x}$", "data", (0.0, 1.5)),
-        Node("W1", r"$W_1$", "parameter", (0.0, -1.5)),
-        Node("a", r"$\mathbf{a}$", "operation", (2.4, 0.0)),
-        Node("z", r"$\mathbf{z}$", "operation", (4.8, 0.0)),
-        Node("W2", r"$W_2$", "parameter", (5.0, -1.8)),
-        Node("b", r"$b$", "operation", (7.2, 0.0)),
+        Node("W_H_folded", r"$\tilde W^{\rm H}$", "parameter", (0.0, -1.5)),
+        Node("z_H", r"$\mathbf{z}^{\rm H}$", "operation", (2.4, 0.0)),
+        Node("u_H", r"$\mathbf{u}^{\rm H}$", "operation", (4.8, 0.0)),
+        Node("W_O_folded", r"$\tilde W^{\rm O}$", "parameter", (5.0, -1.8)),
+        Node("z_O", r"$z^{\rm O}$", "operation", (7.2, 0.0)),
         Node("y_hat", r"$\hat{y}$", "operation", (9.3, 0.0)),
         Node("y", r"$y$", "data", (10.4, -1.6)),
         Node("J", r"$J$", "operation", (11.4, 0.0)),
     ]
     edges = [
-        ("x", "a"), ("W1", "a"), ("a", "z"), ("z", "b"), ("W2", "b"),
-        ("b", "y_hat"), ("y_hat", "J"), ("y", "J"),
+        ("x", "z_H"), ("W_H_folded", "z_H"), ("z_H", "u_H"), ("u_H", "z_O"), ("W_O_folded", "z_O"),
+        ("z_O", "y_hat"), ("y_hat", "J"), ("y", "J"),
     ]
     return nodes, edges
 
@@ -127,56 +126,57 @@ def two_sigmoid_layers_graph() -> tuple[list[Node], list[Edge]]:
     return nodes, edges
 
 
-# The running example (the worksheet): one sample, biases in column 0 of each weight matrix.
+# The running example: one sample, the biases in column 0 of each folded weight matrix.
 ANCHOR_X = np.array([2.0, 5.0])
 ANCHOR_Y = 1.0
-ANCHOR_W1 = np.array([[2.0, 3.0, -1.0], [-1.0, -3.0, 1.0]])
-ANCHOR_W2 = np.array([1.0, -2.0, 2.0])
+ANCHOR_W_H_FOLDED = np.array([[2.0, 3.0, -1.0], [-1.0, -3.0, 1.0]])   # [b^H  W^H]
+ANCHOR_W_O_FOLDED = np.array([1.0, -2.0, 2.0])                        # [b^O  W^O]
 
 
 def anchor_forward_backward(
     x: ArrayLike = ANCHOR_X,
     y: float = ANCHOR_Y,
-    W1: ArrayLike = ANCHOR_W1,
-    W2: ArrayLike = ANCHOR_W2,
+    W_H_folded: ArrayLike = ANCHOR_W_H_FOLDED,
+    W_O_folded: ArrayLike = ANCHOR_W_O_FOLDED,
     loss: str = "squared",
 ) -> tuple[dict[str, Array | float], dict[str, Array | float]]:
     """Forward values and backward gradients of the running example, keyed by ``anchor_network_graph`` names.
 
-    a = W1 [1; x], z = ReLU(a), b = W2 [1; z], ŷ = σ(b), and the loss J = (y − ŷ)²
-    ("squared", the worksheet's) or J = ln(1 + e^b) − y b ("cross_entropy", from the logit b).
+    z^H = W̃^H [1; x], u^H = ReLU(z^H), z^O = W̃^O [1; u^H], ŷ = σ(z^O), and the loss J = (y − ŷ)²
+    ("squared") or J = ln(1 + e^(z^O)) − y z^O ("cross_entropy", from the logit).
     One backward sweep of ``nnkit.autodiff`` gives every gradient.
 
     Args:
         x: input, shape (N_i,).
         y: target, a number (0 or 1 for cross-entropy).
-        W1: shape (N_h, N_i + 1), bias in column 0.
-        W2: shape (N_h + 1,), bias in entry 0.
+        W_H_folded: [b^H  W^H], shape (N_h, N_i + 1), bias in column 0.
+        W_O_folded: [b^O  W^O], shape (N_h + 1,), bias in entry 0.
         loss: "squared" or "cross_entropy".
 
     Returns:
-        (values, grads). values has x, W1, a, z, W2, b, y_hat, y, J; grads has
-        J (= 1), y_hat, b, z, a (shapes of their values), W2 (N_h + 1,) and
-        W1 (N_h, N_i + 1). For cross-entropy, y_hat gets no gradient (J is
-        computed from b directly).
+        (values, grads). values has x, W_H_folded, z_H, u_H, W_O_folded, z_O, y_hat, y, J;
+        grads has J (= 1), y_hat, z_O, u_H, z_H (shapes of their values), W_O_folded
+        (N_h + 1,) and W_H_folded (N_h, N_i + 1). For cross-entropy, y_hat gets no
+        gradient (J is computed from the logit z^O directly).
     """
     if loss not in ("squared", "cross_entropy"):
         raise ValueError(f"unknown loss {loss!r}; use 'squared' or 'cross_entropy'.")
-    x, W1_array, W2_array = (np.asarray(v, dtype=np.float64) for v in (x, W1, W2))
+    x, W_H_array, W_O_array = (np.asarray(v, dtype=np.float64) for v in (x, W_H_folded, W_O_folded))
     x_1 = ad.Tensor(np.concatenate([[1.0], x])[None, :])          # (1, N_i + 1), data
-    W1_t = ad.Tensor(W1_array, name="W1")
-    W2_bias, W2_weights = ad.Tensor(W2_array[0]), ad.Tensor(W2_array[None, 1:])  # the folded W2 in two parts
-    a = ad.matmul(x_1, ad.transpose(W1_t))                          # (1, N_h)
-    z = ad.relu(a)
-    b = ad.matmul(z, ad.transpose(W2_weights)) + W2_bias            # (1, 1), the logit
-    y_hat = ad.sigmoid(b)
-    J = ad.squared_error(y_hat, [[y]]) if loss == "squared" else ad.binary_cross_entropy(b, [y])
+    W_H = ad.Tensor(W_H_array, name="W_H_folded")
+    b_O, W_O = ad.Tensor(W_O_array[0]), ad.Tensor(W_O_array[None, 1:])  # the folded W̃^O in two parts
+    z_H = ad.matmul(x_1, ad.transpose(W_H))                         # (1, N_h)
+    u_H = ad.relu(z_H)
+    z_O = ad.matmul(u_H, ad.transpose(W_O)) + b_O                   # (1, 1), the logit
+    y_hat = ad.sigmoid(z_O)
+    J = ad.squared_error(y_hat, [[y]]) if loss == "squared" else ad.binary_cross_entropy(z_O, [y])
     J.backward()
     grads: dict[str, Array | float] = {"J": 1.0}
     if loss == "squared":
         grads["y_hat"] = float(y_hat.grad[0, 0])
-    grads.update({"b": float(b.grad[0, 0]), "z": z.grad[0], "a": a.grad[0],
-                  "W2": np.concatenate([[float(W2_bias.grad)], W2_weights.grad[0]]), "W1": W1_t.grad})
-    values = {"x": x, "W1": W1_array, "a": a.value[0], "z": z.value[0], "W2": W2_array, "b": float(b.value[0, 0]),
+    grads.update({"z_O": float(z_O.grad[0, 0]), "u_H": u_H.grad[0], "z_H": z_H.grad[0],
+                  "W_O_folded": np.concatenate([[float(b_O.grad)], W_O.grad[0]]), "W_H_folded": W_H.grad})
+    values = {"x": x, "W_H_folded": W_H_array, "z_H": z_H.value[0], "u_H": u_H.value[0],
+              "W_O_folded": W_O_array, "z_O": float(z_O.value[0, 0]),
               "y_hat": float(y_hat.value[0, 0]), "y": float(y), "J": float(J.value)}
     return values, grads

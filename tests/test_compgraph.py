@@ -60,7 +60,7 @@ def test_backward_order_follows_seed_001_steps():
     nodes, edges = examples.one_hidden_layer_graph()
     assert cg.backward_order(nodes, edges, "L") == ["L", "zO", "WO", "bO", "uH", "zH", "WH", "bH"]
     nodes, edges = examples.anchor_network_graph()
-    assert cg.backward_order(nodes, edges, "J") == ["J", "y_hat", "b", "W2", "z", "a", "W1"]
+    assert cg.backward_order(nodes, edges, "J") == ["J", "y_hat", "z_O", "W_O_folded", "u_H", "z_H", "W_H_folded"]
 
 
 def test_all_paths_in_seed_002_network():
@@ -109,12 +109,12 @@ def test_draw_writes_values_and_only_the_given_gradients():
     assert {f"value-{node.name}" for node in nodes} <= gids
     assert {gid for gid in gids if gid.startswith("grad-")} == {"grad-J", "grad-y_hat"}
     texts = {t.get_gid(): t.get_text() for t in ax.texts if t.get_gid()}
-    assert texts["value-a"] == "[3, \N{MINUS SIGN}2]"
-    assert texts["value-b"] == "\N{MINUS SIGN}5"
+    assert texts["value-z_H"] == "[3, \N{MINUS SIGN}2]"
+    assert texts["value-z_O"] == "\N{MINUS SIGN}5"
     circles = {p.get_gid(): p for p in ax.patches if p.get_gid() and p.get_gid().startswith("node-")}
-    for name, kind in [("W1", "parameter"), ("x", "data"), ("a", "operation")]:
+    for name, kind in [("W_H_folded", "parameter"), ("x", "data"), ("z_H", "operation")]:
         assert circles[f"node-{name}"].get_facecolor()[:3] == pytest.approx(to_rgb(gd.KIND_COLORS[kind]))
-    assert circles["node-y_hat"].get_linewidth() > circles["node-b"].get_linewidth()
+    assert circles["node-y_hat"].get_linewidth() > circles["node-z_O"].get_linewidth()
     plt.close("all")
 
 
@@ -139,9 +139,9 @@ def _anchor_loss(x, y, W1, W2, loss="squared"):
 
 def test_anchor_forward_values_by_hand():
     values, _ = examples.anchor_forward_backward()
-    np.testing.assert_allclose(values["a"], [3.0, -2.0])  # 2 + 3*2 - 5, -1 - 3*2 + 5
-    np.testing.assert_allclose(values["z"], [3.0, 0.0])
-    assert values["b"] == pytest.approx(-5.0)  # 1 - 2*3 + 2*0
+    np.testing.assert_allclose(values["z_H"], [3.0, -2.0])  # 2 + 3*2 - 5, -1 - 3*2 + 5
+    np.testing.assert_allclose(values["u_H"], [3.0, 0.0])
+    assert values["z_O"] == pytest.approx(-5.0)  # 1 - 2*3 + 2*0
     assert values["y_hat"] == pytest.approx(1 / (1 + np.exp(5)))
     assert values["J"] == pytest.approx((1 - 1 / (1 + np.exp(5))) ** 2)
 
@@ -150,11 +150,11 @@ def test_anchor_gradients_by_hand():
     _, grads = examples.anchor_forward_backward()
     y_hat = 1 / (1 + np.exp(5))
     top = -2 * (1 - y_hat) * y_hat * (1 - y_hat)
-    assert grads["W2"][1] == pytest.approx(top * 3)  # seed 003 §3.2 q5: weight on z1
-    assert grads["W1"][0, 2] == pytest.approx(top * (-2) * 1 * 5)  # q10: weight from x2 to unit 1
-    assert grads["W2"][1] == pytest.approx(-0.0396214, abs=1e-7)
-    assert grads["W1"][0, 2] == pytest.approx(0.1320712, abs=1e-7)
-    np.testing.assert_array_equal(grads["W1"][1], 0.0)  # unit 2 is off: a2 = -2 < 0
+    assert grads["W_O_folded"][1] == pytest.approx(top * 3)  # W^O_11, the weight on u^H_1
+    assert grads["W_H_folded"][0, 2] == pytest.approx(top * (-2) * 1 * 5)  # W^H_12, from x_2 to unit 1
+    assert grads["W_O_folded"][1] == pytest.approx(-0.0396214, abs=1e-7)
+    assert grads["W_H_folded"][0, 2] == pytest.approx(0.1320712, abs=1e-7)
+    np.testing.assert_array_equal(grads["W_H_folded"][1], 0.0)  # unit 2 is off: z^H_2 = -2 < 0
 
 
 @pytest.mark.parametrize("loss", ["squared", "cross_entropy"])
@@ -162,9 +162,9 @@ def test_anchor_gradients_by_hand():
 @given(x=arrays((2,)), W1=arrays((2, 3)), W2=arrays((3,)))
 def test_anchor_gradients_match_central_differences(loss, x, W1, W2):
     values, grads = examples.anchor_forward_backward(x, 1.0, W1, W2, loss)
-    assume(np.min(np.abs(values["a"])) > 1e-3)  # ReLU has no derivative at 0
-    nnkit.check_gradient(lambda w: _anchor_loss(x, 1.0, w, W2, loss), grads["W1"], W1.copy(), "dJ/dW1")
-    nnkit.check_gradient(lambda w: _anchor_loss(x, 1.0, W1, w, loss), grads["W2"], W2.copy(), "dJ/dW2")
+    assume(np.min(np.abs(values["z_H"])) > 1e-3)  # ReLU has no derivative at 0
+    nnkit.check_gradient(lambda w: _anchor_loss(x, 1.0, w, W2, loss), grads["W_H_folded"], W1.copy(), "dJ/dW~^H")
+    nnkit.check_gradient(lambda w: _anchor_loss(x, 1.0, W1, w, loss), grads["W_O_folded"], W2.copy(), "dJ/dW~^O")
     # gradients at the operation nodes: perturb the node's value and run the rest of the network
     x_1 = np.concatenate([[1.0], x])
 
@@ -173,10 +173,10 @@ def test_anchor_gradients_match_central_differences(loss, x, W1, W2):
         W1_shifted[:, 0] += a - W1 @ x_1  # a bias shift that makes W1 [1; x] equal a
         return _anchor_loss(x, 1.0, W1_shifted, W2, loss)
 
-    nnkit.check_gradient(loss_from_a, grads["a"], values["a"].copy(), "dJ/da")
+    nnkit.check_gradient(loss_from_a, grads["z_H"], values["z_H"].copy(), "dJ/dz^H")
     nnkit.check_gradient(
-        lambda b: _anchor_loss(x, 1.0, W1, W2 + np.array([b[0] - values["b"], 0, 0]), loss),
-        np.array([grads["b"]]), np.array([values["b"]]), "dJ/db",
+        lambda b: _anchor_loss(x, 1.0, W1, W2 + np.array([b[0] - values["z_O"], 0, 0]), loss),
+        np.array([grads["z_O"]]), np.array([values["z_O"]]), "dJ/dz^O",
     )
 
 
@@ -186,15 +186,15 @@ def test_anchor_cross_entropy_agrees_with_two_layer_net(x, W1, W2):
     net = nnkit.TwoLayerNet(2, 2, 1, activation="relu", output="sigmoid")
     net.params = {"W1": W1[:, 1:], "b1": W1[:, 0], "W2": W2[None, 1:], "b2": W2[:1]}
     values, grads = examples.anchor_forward_backward(x, 1.0, W1, W2, "cross_entropy")
-    assume(np.min(np.abs(values["a"])) > 1e-3)
+    assume(np.min(np.abs(values["z_H"])) > 1e-3)
     loss, net_grads = net.loss_and_grads(x[None, :], np.array([1.0]))
     assert values["J"] == pytest.approx(loss)
-    np.testing.assert_allclose(grads["W1"], np.column_stack([net_grads["b1"], net_grads["W1"]]), atol=1e-12)
-    np.testing.assert_allclose(grads["W2"], np.concatenate([net_grads["b2"], net_grads["W2"][0]]), atol=1e-12)
+    np.testing.assert_allclose(grads["W_H_folded"], np.column_stack([net_grads["b1"], net_grads["W1"]]), atol=1e-12)
+    np.testing.assert_allclose(grads["W_O_folded"], np.concatenate([net_grads["b2"], net_grads["W2"][0]]), atol=1e-12)
     # squared error on ŷ differs only in the first factor: dJ/db is 2ŷ(1 − ŷ) times the cross-entropy one
     _, squared = examples.anchor_forward_backward(x, 1.0, W1, W2, "squared")
     factor = 2 * values["y_hat"] * (1 - values["y_hat"])
-    np.testing.assert_allclose(squared["W1"], factor * grads["W1"], atol=1e-12)
+    np.testing.assert_allclose(squared["W_H_folded"], factor * grads["W_H_folded"], atol=1e-12)
 
 
 def test_anchor_rejects_unknown_loss():
@@ -206,7 +206,7 @@ def test_compgraph_holds_the_structure_only():
     """The drawing and the examples live in their own modules; compgraph no longer forwards them."""
     for name in ["draw_computation_graph", "format_value", "KIND_COLORS", "NODE_RADIUS"]:
         assert hasattr(gd, name) and not hasattr(cg, name), name
-    for name in ["anchor_forward_backward", "anchor_network_graph", "one_hidden_layer_graph", "ANCHOR_W1"]:
+    for name in ["anchor_forward_backward", "anchor_network_graph", "one_hidden_layer_graph", "ANCHOR_W_H_FOLDED"]:
         assert hasattr(examples, name) and not hasattr(cg, name), name
     with pytest.raises(ImportError):
         from nnkit.compgraph import draw_computation_graph  # noqa: F401
@@ -226,6 +226,6 @@ def test_the_drawing_basics_are_shared():
 def test_the_anchor_gradients_come_from_one_sweep_of_the_engine():
     values, grads = examples.anchor_forward_backward()
     # the recursion by hand from the logit back: ∂J/∂z = ∂J/∂b W2[1:], ∂J/∂a = ∂J/∂z ⊙ ReLU'(a)
-    np.testing.assert_allclose(grads["z"], grads["b"] * examples.ANCHOR_W2[1:])
-    np.testing.assert_allclose(grads["a"], grads["z"] * (values["a"] > 0))
-    np.testing.assert_allclose(grads["W1"], np.outer(grads["a"], np.concatenate([[1.0], values["x"]])))
+    np.testing.assert_allclose(grads["u_H"], grads["z_O"] * examples.ANCHOR_W_O_FOLDED[1:])
+    np.testing.assert_allclose(grads["z_H"], grads["u_H"] * (values["z_H"] > 0))
+    np.testing.assert_allclose(grads["W_H_folded"], np.outer(grads["z_H"], np.concatenate([[1.0], values["x"]])))

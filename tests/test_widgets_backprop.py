@@ -8,8 +8,8 @@ from nnkit.widgets import backprop as w
 
 
 def test_sweep_order():
-    assert w.sweep_order("squared") == ["J", "y_hat", "b", "W2", "z", "a", "W1"]
-    assert w.sweep_order("cross_entropy") == ["J", "b", "W2", "z", "a", "W1"]
+    assert w.sweep_order("squared") == ["J", "y_hat", "z_O", "W_O_folded", "u_H", "z_H", "W_H_folded"]
+    assert w.sweep_order("cross_entropy") == ["J", "z_O", "W_O_folded", "u_H", "z_H", "W_H_folded"]
 
 
 @pytest.mark.parametrize("loss", ["squared", "cross_entropy"])
@@ -33,17 +33,17 @@ def test_explanations_show_the_numbers():
     texts = w.step_explanations("squared")
     assert set(texts) == set(w.sweep_order("squared"))
     assert "\N{MINUS SIGN}1.987" in texts["y_hat"]
-    assert "0.006648" in texts["b"] and "\N{MINUS SIGN}0.01321" in texts["b"]
-    assert "\N{MINUS SIGN}0.03962" in texts["W2"]
-    assert "σ(b) − y" in w.step_explanations("cross_entropy")["b"]
+    assert "0.006648" in texts["z_O"] and "\N{MINUS SIGN}0.01321" in texts["z_O"]
+    assert "\N{MINUS SIGN}0.03962" in texts["W_O_folded"]
+    assert "σ(zᴼ) − y" in w.step_explanations("cross_entropy")["z_O"]
 
 
 def test_drawn_state_outlines_the_current_node():
     ax = w.draw_backprop_state(3)
     circles = {p.get_gid(): p for p in ax.patches if p.get_gid() and p.get_gid().startswith("node-")}
-    assert circles["node-b"].get_linewidth() > circles["node-a"].get_linewidth()
+    assert circles["node-z_O"].get_linewidth() > circles["node-z_H"].get_linewidth()
     grads_drawn = {t.get_gid() for t in ax.texts if t.get_gid() and t.get_gid().startswith("grad-")}
-    assert grads_drawn == {"grad-J", "grad-y_hat", "grad-b"}
+    assert grads_drawn == {"grad-J", "grad-y_hat", "grad-z_O"}
 
 
 def test_buttons_step_through_and_reset():

@@ -5,7 +5,7 @@ forward value written on it. Each click on *next* moves backpropagation one node
 further from the loss: that node is outlined, its gradient d J / d node appears
 below it in red, and the text under the figure shows the chain-rule step that
 produced it, with the numbers filled in. A menu switches the loss between the
-worksheet's squared error and binary cross-entropy, to show that only the first
+squared error and the binary cross-entropy, to show that only the first
 steps of the sweep change.
 
 It is split in two so it can be tested without a browser:
@@ -33,7 +33,7 @@ from nnkit.course_graphs import anchor_forward_backward, anchor_network_graph
 from nnkit.graph_drawing import draw_computation_graph, format_number, format_value
 from nnkit.widgets.picture import picture
 
-LOSSES = {"squared error (y − ŷ)²": "squared", "cross-entropy ln(1 + eᵇ) − y b": "cross_entropy"}
+LOSSES = {"squared error (y − ŷ)²": "squared", "cross-entropy ln(1 + e^zᴼ) − y zᴼ": "cross_entropy"}
 
 
 # --------------------------------------------------------------------------- pure functions
@@ -42,7 +42,7 @@ LOSSES = {"squared error (y − ŷ)²": "squared", "cross-entropy ln(1 + eᵇ) �
 def sweep_order(loss: str = "squared") -> list[str]:
     """The nodes of the anchor graph in the order backprop gives them a gradient, J first.
 
-    With cross-entropy J is computed from b directly, so ŷ is skipped.
+    With cross-entropy J is computed from the logit zᴼ directly, so ŷ is skipped.
     """
     nodes, edges = anchor_network_graph()
     _, grads = anchor_forward_backward(loss=loss)
@@ -53,34 +53,38 @@ def step_explanations(loss: str = "squared") -> dict[str, str]:
     """For each node of ``sweep_order``, one line: the local rule and the numbers it multiplies."""
     values, grads = anchor_forward_backward(loss=loss)
     n, v = format_number, format_value
-    g_b = grads["b"]
+    delta_O = grads["z_O"]
     texts = {"J": "Start at the loss: ∂J/∂J = 1."}
     if loss == "squared":
         y_hat = values["y_hat"]
         texts["y_hat"] = (
             f"J = (y − ŷ)², so ∂J/∂ŷ = −2(y − ŷ) = −2({n(values['y'])} − {n(y_hat)}) = {n(grads['y_hat'])}."
         )
-        texts["b"] = (
-            f"ŷ = σ(b), so ∂J/∂b = ∂J/∂ŷ · σ(b)(1 − σ(b)) = "
-            f"{n(grads['y_hat'])} × {n(y_hat * (1 - y_hat))} = {n(g_b)}."
+        texts["z_O"] = (
+            f"ŷ = σ(zᴼ), so δᴼ = ∂J/∂zᴼ = ∂J/∂ŷ · σ(zᴼ)(1 − σ(zᴼ)) = "
+            f"{n(grads['y_hat'])} × {n(y_hat * (1 - y_hat))} = {n(delta_O)}."
         )
     else:
-        texts["b"] = (
-            f"J = ln(1 + eᵇ) − y b, so ∂J/∂b = σ(b) − y = {n(values['y_hat'])} − {n(values['y'])} = {n(g_b)}."
+        texts["z_O"] = (
+            f"J = ln(1 + e^zᴼ) − y zᴼ, so δᴼ = ∂J/∂zᴼ = σ(zᴼ) − y = "
+            f"{n(values['y_hat'])} − {n(values['y'])} = {n(delta_O)}."
         )
-    z_1 = np.concatenate([[1.0], values["z"]])
+    u_H_1 = np.concatenate([[1.0], values["u_H"]])
     x_1 = np.concatenate([[1.0], values["x"]])
-    relu_slope = (values["a"] > 0).astype(float)
-    texts["W2"] = (
-        f"b = W₂ [1; z], so ∂J/∂W₂ = ∂J/∂b · [1, z₁, z₂] = {n(g_b)} × {v(z_1)} = {v(grads['W2'])}."
+    relu_slope = (values["z_H"] > 0).astype(float)
+    texts["W_O_folded"] = (
+        f"zᴼ = W̃ᴼ [1; uᴴ], so ∂J/∂W̃ᴼ = δᴼ · [1, u₁ᴴ, u₂ᴴ] = {n(delta_O)} × {v(u_H_1)} = {v(grads['W_O_folded'])}."
     )
-    texts["z"] = f"∂J/∂zⱼ = ∂J/∂b · W₂[j] = {n(g_b)} × {v(values['W2'][1:])} = {v(grads['z'])}."
-    texts["a"] = (
-        f"z = ReLU(a), so ∂J/∂aⱼ = ∂J/∂zⱼ · ReLU′(aⱼ) = {v(grads['z'])} ⊙ {v(relu_slope)} = {v(grads['a'])}."
+    texts["u_H"] = (
+        f"∂J/∂uⱼᴴ = δᴼ · Wᴼ₁ⱼ = {n(delta_O)} × {v(values['W_O_folded'][1:])} = {v(grads['u_H'])}."
     )
-    texts["W1"] = (
-        f"a = W₁ [1; x], so ∂J/∂W₁[j, k] = ∂J/∂aⱼ · [1, x₁, x₂]ₖ: "
-        f"the outer product of {v(grads['a'])} and {v(x_1)}."
+    texts["z_H"] = (
+        f"uᴴ = ReLU(zᴴ), so δⱼᴴ = ∂J/∂zⱼᴴ = ∂J/∂uⱼᴴ · ReLU′(zⱼᴴ) = "
+        f"{v(grads['u_H'])} ⊙ {v(relu_slope)} = {v(grads['z_H'])}."
+    )
+    texts["W_H_folded"] = (
+        f"zᴴ = W̃ᴴ [1; x], so ∂J/∂W̃ᴴ[j, k] = δⱼᴴ · [1, x₁, x₂]ₖ: "
+        f"the outer product of δᴴ = {v(grads['z_H'])} and {v(x_1)}."
     )
     return texts
 
