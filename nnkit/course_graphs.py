@@ -1,7 +1,7 @@
 """The course's example computation graphs, and the running example's values and gradients.
 
 - ``one_hidden_layer_graph``: the loss of the network with one hidden layer;
-- ``exp_model_graph``: the exponential model of the lecture notes' problem on training;
+- ``exp_model_graph``: the model with an exponential hidden layer, from the lecture notes' problems on training;
 - ``anchor_network_graph``: the course's running example (a small ReLU network), with
   ``anchor_forward_backward`` computing every value and gradient on it with ``nnkit.autodiff``;
 - ``two_sigmoid_layers_graph``: the network with two sigmoid hidden layers, drawn unit by unit so
@@ -20,50 +20,52 @@ from nnkit.compgraph import Edge, Node
 Array = NDArray[np.float64]
 
 def one_hidden_layer_graph() -> tuple[list[Node], list[Edge]]:
-    """The loss of the network with one hidden layer (the lecture notes, section on training, Figure 1) as a graph.
+    """The loss of the network with one hidden layer (the lecture notes of the bibliography, on training) as a graph.
 
-    z^H = W^H x + b^H, u^H = g_act(z^H), z^O = W^O u^H + b^O, and the loss L of z^O and y.
-    Node names: x, y, WH, bH, zH, uH, WO, bO, zO, L.
+    z^H_i = W^H x_i + b^H, u^H_i = g_act(z^H_i), z^O_i = W^O u^H_i + b^O, and the loss J of z^O_i and y_i.
+    Node names: x, y, W_H, b_H, z_H, u_H, W_O, b_O, z_O, J.
     """
     nodes = [
         Node("x", r"$\mathbf{x}_i$", "data", (0.0, 1.4)),
-        Node("WH", r"$\mathbf{W}^{H}$", "parameter", (0.0, 0.0)),
-        Node("bH", r"$\mathbf{b}^{H}$", "parameter", (0.0, -1.4)),
-        Node("zH", r"$\mathbf{z}^{H}$", "operation", (2.0, 0.0)),
-        Node("uH", r"$\mathbf{u}^{H}$", "operation", (4.0, 0.0)),
-        Node("WO", r"$\mathbf{W}^{O}$", "parameter", (4.6, 1.5)),
-        Node("bO", r"$\mathbf{b}^{O}$", "parameter", (4.6, -1.5)),
-        Node("zO", r"$\mathbf{z}^{O}$", "operation", (6.0, 0.0)),
+        Node("W_H", r"$W^{\rm H}$", "parameter", (0.0, 0.0)),
+        Node("b_H", r"$\mathbf{b}^{\rm H}$", "parameter", (0.0, -1.4)),
+        Node("z_H", r"$\mathbf{z}^{\rm H}_i$", "operation", (2.0, 0.0)),
+        Node("u_H", r"$\mathbf{u}^{\rm H}_i$", "operation", (4.0, 0.0)),
+        Node("W_O", r"$W^{\rm O}$", "parameter", (4.6, 1.5)),
+        Node("b_O", r"$\mathbf{b}^{\rm O}$", "parameter", (4.6, -1.5)),
+        Node("z_O", r"$\mathbf{z}^{\rm O}_i$", "operation", (6.0, 0.0)),
         Node("y", r"$y_i$", "data", (7.2, 1.5)),
-        Node("L", r"$L$", "operation", (8.0, 0.0)),
+        Node("J", r"$J$", "operation", (8.0, 0.0)),
     ]
     edges = [
-        ("x", "zH"), ("WH", "zH"), ("bH", "zH"), ("zH", "uH"),
-        ("uH", "zO"), ("WO", "zO"), ("bO", "zO"), ("zO", "L"), ("y", "L"),
+        ("x", "z_H"), ("W_H", "z_H"), ("b_H", "z_H"), ("z_H", "u_H"),
+        ("u_H", "z_O"), ("W_O", "z_O"), ("b_O", "z_O"), ("z_O", "J"), ("y", "J"),
     ]
     return nodes, edges
 
 
 def exp_model_graph() -> tuple[list[Node], list[Edge]]:
-    """The exponential model of the lecture notes (section on training, problem 2) as a graph.
+    """The model with an exponential hidden layer (the lecture notes of the bibliography, on training) as a graph.
 
-    z_i = W x_i + b, u_i = exp(z_i), ŷ_i = αᵀ u_i, L = Σ_i (y_i − ŷ_i)².
-    Node names: x, W, b, z, u, alpha, y_hat, y, L.
+    z^H_i = W^H x_i + b^H, u^H_i = exp(z^H_i), ŷ_i = W^O u^H_i (one output, no bias, no output map)
+    and J = (1/N) Σ_i (y_i − ŷ_i)². The notes write W, b, z_i, u_i and α for W^H, b^H, z^H_i, u^H_i
+    and the row W^O, and L for the loss (a sum).
+    Node names: x, W_H, b_H, z_H, u_H, W_O, y_hat, y, J.
     """
     nodes = [
         Node("x", r"$\mathbf{x}_i$", "data", (0.0, 1.4)),
-        Node("W", r"$\mathbf{W}$", "parameter", (0.0, 0.0)),
-        Node("b", r"$\mathbf{b}$", "parameter", (0.0, -1.4)),
-        Node("z", r"$\mathbf{z}_i$", "operation", (2.0, 0.0)),
-        Node("u", r"$\mathbf{u}_i$", "operation", (4.0, 0.0)),
-        Node("alpha", r"$\mathbf{\alpha}$", "parameter", (4.6, 1.5)),
+        Node("W_H", r"$W^{\rm H}$", "parameter", (0.0, 0.0)),
+        Node("b_H", r"$\mathbf{b}^{\rm H}$", "parameter", (0.0, -1.4)),
+        Node("z_H", r"$\mathbf{z}^{\rm H}_i$", "operation", (2.0, 0.0)),
+        Node("u_H", r"$\mathbf{u}^{\rm H}_i$", "operation", (4.0, 0.0)),
+        Node("W_O", r"$W^{\rm O}$", "parameter", (4.6, 1.5)),
         Node("y_hat", r"$\hat{y}_i$", "operation", (6.0, 0.0)),
         Node("y", r"$y_i$", "data", (7.2, 1.5)),
-        Node("L", r"$L$", "operation", (8.0, 0.0)),
+        Node("J", r"$J$", "operation", (8.0, 0.0)),
     ]
     edges = [
-        ("x", "z"), ("W", "z"), ("b", "z"), ("z", "u"),
-        ("u", "y_hat"), ("alpha", "y_hat"), ("y_hat", "L"), ("y", "L"),
+        ("x", "z_H"), ("W_H", "z_H"), ("b_H", "z_H"), ("z_H", "u_H"),
+        ("u_H", "y_hat"), ("W_O", "y_hat"), ("y_hat", "J"), ("y", "J"),
     ]
     return nodes, edges
 
@@ -93,36 +95,34 @@ def anchor_network_graph() -> tuple[list[Node], list[Edge]]:
 
 
 def two_sigmoid_layers_graph() -> tuple[list[Node], list[Edge]]:
-    """The network with two sigmoid hidden layers (the derivation of the bibliography) unit by unit.
+    """The network with two sigmoid hidden layers (the derivation of the bibliography), unit by unit.
 
-    In the derivation's letters, which the node names keep: h = σ(P x) (the course's u^(1)), z = σ(S h)
-    (u^(2)), ŷ = wᵀz, f = (ŷ − y)² (J).
-
-    The rows of P (W^(1)) are p, q, r; the rows of S (W^(2)) are s, u, v. Each row is
-    one parameter node feeding one unit, so the graph shows that p reaches the
-    loss through h1 and then through every one of z1, z2, z3.
-    Node names: x, p, q, r, h1, h2, h3, s, u, v, z1, z2, z3, w, y_hat, y, f.
+    L = 3 layers, no biases: u^(1) = σ(W^(1) x), u^(2) = σ(W^(2) u^(1)), ŷ = W^(3) u^(2) and
+    J = (ŷ − y)², for x of 2 entries: W^(1) (3, 2) and W^(2) (3, 3), drawn row by row, and W^(3) (1, 3).
+    Row m of W^(1) is one parameter node feeding unit u^(1)_m only, so the graph shows that
+    W^(1)_{1,:} reaches the loss through u^(1)_1 and then through every one of u^(2)_1, u^(2)_2, u^(2)_3.
+    Node names: x, W1_row1..W1_row3, u1_1..u1_3, W2_row1..W2_row3, u2_1..u2_3, W3, y_hat, y, J
+    (W1_row1 is W^(1)_{1,:}, u2_3 is u^(2)_3).
     """
+    heights = (2.4, 0.0, -2.4)
     nodes = [Node("x", r"$\mathbf{x}$", "data", (0.0, 0.0))]
-    for k, (row, y) in enumerate(zip("pqr", (2.4, 0.0, -2.4)), start=1):
-        nodes.append(Node(row, rf"$\mathbf{{{row}}}$", "parameter", (2.6, y + 1.1)))
-        nodes.append(Node(f"h{k}", rf"$h_{k}$", "operation", (2.6, y)))
-    for k, (row, y) in enumerate(zip("suv", (2.4, 0.0, -2.4)), start=1):
-        nodes.append(Node(row, rf"$\mathbf{{{row}}}$", "parameter", (5.6, y + 1.1)))
-        nodes.append(Node(f"z{k}", rf"$z_{k}$", "operation", (5.6, y)))
+    for layer, across in ((1, 2.6), (2, 5.6)):
+        for m, height in enumerate(heights, start=1):
+            nodes.append(Node(f"W{layer}_row{m}", rf"$W^{{({layer})}}_{{{m},:}}$", "parameter", (across, height + 1.1)))
+            nodes.append(Node(f"u{layer}_{m}", rf"$u^{{({layer})}}_{m}$", "operation", (across, height)))
     nodes += [
-        Node("w", r"$\mathbf{w}$", "parameter", (7.4, 1.4)),
+        Node("W3", r"$W^{(3)}$", "parameter", (7.4, 1.4)),
         Node("y_hat", r"$\hat{y}$", "operation", (8.4, 0.0)),
         Node("y", r"$y$", "data", (9.6, 1.4)),
-        Node("f", r"$f$", "operation", (10.4, 0.0)),
+        Node("J", r"$J$", "operation", (10.4, 0.0)),
     ]
     edges = []
-    for k, row in enumerate("pqr", start=1):
-        edges += [("x", f"h{k}"), (row, f"h{k}")]
-    for k, row in enumerate("suv", start=1):
-        edges += [(f"h{m}", f"z{k}") for m in (1, 2, 3)] + [(row, f"z{k}")]
-    edges += [(f"z{k}", "y_hat") for k in (1, 2, 3)]
-    edges += [("w", "y_hat"), ("y_hat", "f"), ("y", "f")]
+    for m in (1, 2, 3):
+        edges += [("x", f"u1_{m}"), (f"W1_row{m}", f"u1_{m}")]
+    for k in (1, 2, 3):
+        edges += [(f"u1_{m}", f"u2_{k}") for m in (1, 2, 3)] + [(f"W2_row{k}", f"u2_{k}")]
+    edges += [(f"u2_{k}", "y_hat") for k in (1, 2, 3)]
+    edges += [("W3", "y_hat"), ("y_hat", "J"), ("y", "J")]
     return nodes, edges
 
 

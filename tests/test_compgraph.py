@@ -16,10 +16,10 @@ from nnkit import graph_drawing as gd
 from tests.strategies import arrays
 
 READY_MADE = {
-    "one_hidden_layer": (examples.one_hidden_layer_graph, "L"),
-    "exp_model": (examples.exp_model_graph, "L"),
+    "one_hidden_layer": (examples.one_hidden_layer_graph, "J"),
+    "exp_model": (examples.exp_model_graph, "J"),
     "anchor": (examples.anchor_network_graph, "J"),
-    "two_sigmoid_layers": (examples.two_sigmoid_layers_graph, "f"),
+    "two_sigmoid_layers": (examples.two_sigmoid_layers_graph, "J"),
 }
 
 
@@ -56,20 +56,20 @@ def test_backward_order_visits_a_node_after_all_its_users(which):
             assert order.index(child) < order.index(name), f"{name} visited before its user {child}"
 
 
-def test_backward_order_follows_seed_001_steps():
+def test_backward_order_follows_the_lecture_notes_steps():
     nodes, edges = examples.one_hidden_layer_graph()
-    assert cg.backward_order(nodes, edges, "L") == ["L", "zO", "WO", "bO", "uH", "zH", "WH", "bH"]
+    assert cg.backward_order(nodes, edges, "J") == ["J", "z_O", "W_O", "b_O", "u_H", "z_H", "W_H", "b_H"]
     nodes, edges = examples.anchor_network_graph()
     assert cg.backward_order(nodes, edges, "J") == ["J", "y_hat", "z_O", "W_O_folded", "u_H", "z_H", "W_H_folded"]
 
 
-def test_all_paths_in_seed_002_network():
+def test_all_paths_in_the_two_sigmoid_layers_network():
     _, edges = examples.two_sigmoid_layers_graph()
-    paths = cg.all_paths(edges, "p", "f")
-    assert sorted(paths) == [["p", "h1", f"z{k}", "y_hat", "f"] for k in (1, 2, 3)]
-    assert cg.all_paths(edges, "s", "f") == [["s", "z1", "y_hat", "f"]]
-    assert len(cg.all_paths(edges, "x", "f")) == 9
-    assert cg.path_edges(cg.all_paths(edges, "w", "f")) == {("w", "y_hat"), ("y_hat", "f")}
+    paths = cg.all_paths(edges, "W1_row1", "J")
+    assert sorted(paths) == [["W1_row1", "u1_1", f"u2_{k}", "y_hat", "J"] for k in (1, 2, 3)]
+    assert cg.all_paths(edges, "W2_row1", "J") == [["W2_row1", "u2_1", "y_hat", "J"]]
+    assert len(cg.all_paths(edges, "x", "J")) == 9
+    assert cg.path_edges(cg.all_paths(edges, "W3", "J")) == {("W3", "y_hat"), ("y_hat", "J")}
 
 
 def test_check_graph_rejects_bad_graphs():
@@ -121,10 +121,10 @@ def test_draw_writes_values_and_only_the_given_gradients():
 def test_draw_highlights_edges_and_uses_the_given_axes():
     nodes, edges = examples.two_sigmoid_layers_graph()
     _, ax = plt.subplots()
-    lit = cg.path_edges(cg.all_paths(edges, "p", "f"))
+    lit = cg.path_edges(cg.all_paths(edges, "W1_row1", "J"))
     assert gd.draw_computation_graph(nodes, edges, ax=ax, highlight_edges=lit) is ax
     arrows = {p.get_gid(): p for p in ax.patches if p.get_gid() and p.get_gid().startswith("edge-")}
-    assert arrows["edge-h1-z2"].get_linewidth() > arrows["edge-h2-z2"].get_linewidth()
+    assert arrows["edge-u1_1-u2_2"].get_linewidth() > arrows["edge-u1_2-u2_2"].get_linewidth()
     with pytest.raises(ValueError, match="not a node"):
         gd.draw_computation_graph(nodes, edges, values={"nope": 1.0})
     plt.close("all")

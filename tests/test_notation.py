@@ -103,3 +103,77 @@ def test_formulas_number_classes_the_way_the_code_does():
               for n, c in enumerate(json.loads(p.read_text())["cells"])]
     wrong = [where for where, text in texts if counts_classes_from_zero_but_sums_from_one(text)]
     assert wrong == []
+
+
+# --------------------------------------------------------------------------- figure labels
+
+GRAPHS = ["one_hidden_layer_graph", "exp_model_graph", "anchor_network_graph", "two_sigmoid_layers_graph"]
+# Letters of each graph's source that are also, with another meaning, on the notation page
+# (r_ik is the one-hot code, alpha the weight on a chord): the symbol check alone lets them through.
+SOURCE_LETTERS = {
+    "exp_model_graph": {r"\alpha", "L"},
+    "anchor_network_graph": {"a", "b", "z", "W"},
+    "two_sigmoid_layers_graph": {"p", "q", "r", "s", "u", "v", "w", "h", "z", "f"},
+}
+
+
+def symbol_skeleton(math: str) -> str:
+    """A symbol with what varies from use to use taken off: dollars, bold, subscripts, the layer's number.
+
+    "$\\mathbf{u}^{\\rm H}_i$" -> "u^{\\rm H}", "$W^{(1)}_{1,:}$" -> "W^{(l)}", "$\\hat{y}_i$" -> "\\hat y".
+    """
+    s = math.strip().strip("$").strip()
+    s = re.sub(r"\\(?:mathbf|boldsymbol)\{?(\\?[A-Za-z]+)\}?", r"\1", s)
+    s = re.sub(r"\\(hat|tilde|bar)\{(\\?[A-Za-z]+)\}", r"\\\1 \2", s)
+    s = re.sub(r"_\{[^{}]*\}|_\\?[A-Za-z0-9]", "", s)
+    s = re.sub(r"\^\{\((?:[0-9]|l|L)\)\}", "^{(l)}", s)
+    return s.strip()
+
+
+def notation_symbols() -> set[str]:
+    """The skeletons of every symbol in the notation page's tables (its section Symbols)."""
+    page = (ROOT / "appendix" / "notation.md").read_text()
+    tables = page[page.index("## Symbols"):page.index("(app-notation-translation)")]
+    symbols = set()
+    for math in re.findall(r"\$([^$]+)\$", tables):
+        for piece in re.split(r"=|,|\+", math):
+            symbols.add(symbol_skeleton(piece))
+    return symbols
+
+
+def label_slips(nodes, edges, symbols: set[str]) -> list[str]:
+    """What in a graph's labels the notation page does not write: unknown symbols, bold matrices, a loss not J."""
+    slips = [node.label for node in nodes if symbol_skeleton(node.label) not in symbols]
+    slips += [node.label for node in nodes if re.search(r"\\mathbf\{?[A-Z]", node.label)]
+    sinks = [node for node in nodes if not any(start == node.name for start, _ in edges)]
+    slips += [f"loss {node.label}" for node in sinks if node.label != "$J$"]
+    return slips
+
+
+def test_the_skeleton_keeps_the_letter_and_its_layer():
+    assert symbol_skeleton(r"$\mathbf{u}^{\rm H}_i$") == r"u^{\rm H}"
+    assert symbol_skeleton(r"$W^{(1)}_{1,:}$") == symbol_skeleton(r"W^{(l)}") == "W^{(l)}"
+    assert symbol_skeleton(r"$\hat{y}_i$") == r"\hat y"
+    assert symbol_skeleton(r"$\tilde W^{\rm O}$") == r"\tilde W^{\rm O}"
+    symbols = notation_symbols()
+    assert {r"z^{\rm H}", r"\tilde W^{\rm H}", "W^{(l)}", "u^{(l)}", "J", "x", "y", r"\hat y"} <= symbols
+    assert not {"h", "p", "s", "w", "W^{H}", "a", "L^{(l)}"} & symbols
+
+
+def test_the_label_check_catches_the_sources_letters():
+    from nnkit.compgraph import Node
+
+    old = [Node("p", r"$\mathbf{p}$", "parameter", (0, 0)), Node("h1", r"$h_1$", "operation", (1, 0)),
+           Node("WH", r"$\mathbf{W}^{H}$", "parameter", (0, 1)), Node("f", r"$f$", "operation", (2, 0))]
+    edges = [("p", "h1"), ("WH", "h1"), ("h1", "f")]
+    assert label_slips(old, edges, notation_symbols()) == [
+        r"$\mathbf{p}$", "$h_1$", r"$\mathbf{W}^{H}$", "$f$", r"$\mathbf{W}^{H}$", "loss $f$"]
+
+
+@pytest.mark.parametrize("graph", GRAPHS)
+def test_course_graph_labels_use_the_notation(graph):
+    from nnkit import course_graphs
+
+    nodes, edges = getattr(course_graphs, graph)()
+    assert label_slips(nodes, edges, notation_symbols()) == []
+    assert [node.label for node in nodes if symbol_skeleton(node.label) in SOURCE_LETTERS.get(graph, set())] == []
