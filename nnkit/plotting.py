@@ -65,7 +65,12 @@ def unit_positions(layer_sizes: Sequence[int]) -> list[Array]:
 
 
 def default_unit_labels(layer_sizes: Sequence[int]) -> list[list[str]]:
-    """x_k for the inputs, u_j for hidden units (u^(l)_j if there are several hidden layers), ŷ for outputs."""
+    """The notation's letters: x_k for the inputs, ŷ (ŷ_k) for the outputs, and for the hidden units
+    u^H_j if there is one hidden layer, u^(l)_j for layer l if there are several.
+
+    Returns:
+        one list of mathtext labels per layer, e.g. [["$x_{1}$", "$x_{2}$"], ["$u^{\\rm H}_{1}$", ...], ["$\\hat{y}$"]].
+    """
     last = len(layer_sizes) - 1
     labels = []
     for layer, size in enumerate(layer_sizes):
@@ -74,7 +79,7 @@ def default_unit_labels(layer_sizes: Sequence[int]) -> list[list[str]]:
         elif layer == last:
             names = ["$\\hat{y}$"] if size == 1 else [f"$\\hat{{y}}_{{{k + 1}}}$" for k in range(size)]
         elif last == 2:
-            names = [f"$u_{{{k + 1}}}$" for k in range(size)]
+            names = [f"$u^{{\\rm H}}_{{{k + 1}}}$" for k in range(size)]
         else:
             names = [f"$u^{{({layer})}}_{{{k + 1}}}$" for k in range(size)]
         labels.append(names)
@@ -136,7 +141,7 @@ def draw_network(
         biases: optional, one vector per connection, biases[l] of shape
             (layer_sizes[l + 1],), written above the units of layer l + 1.
         unit_labels: optional text inside each unit, one list per layer
-            (default: x_k, u_j, ŷ). Matplotlib mathtext such as "$x_1$" works.
+            (default: ``default_unit_labels``). Matplotlib mathtext such as "$x_1$" works.
         layer_names: optional name written under each layer, e.g. "hidden (ReLU)".
         ax: where to draw; a new figure if None.
 
@@ -394,19 +399,20 @@ def plot_unit_boundaries(
     xlim: tuple[float, float],
     ylim: tuple[float, float],
     ax: Axes | None = None,
-    name: str = "z",
+    name: str = r"z^{\rm H}",
 ) -> Axes:
-    """The line where each hidden unit's pre-activation z_j = W[j] · x + b[j] is zero.
+    """The line where each hidden unit's pre-activation z^H_j = W^H_{j,:} x + b^H_j is zero.
 
     For a hard threshold this is where the unit switches between 0 and 1.
     A unit whose weights are all zero has no such line and is skipped.
 
     Args:
-        W: hidden weights, shape (N_h, 2).
-        b: hidden biases, shape (N_h,).
+        W: hidden weights W^H, shape (N_h, 2).
+        b: hidden biases b^H, shape (N_h,).
         xlim, ylim: the rectangle to draw in.
         ax: where to draw; a new figure if None.
-        name: the symbol for the pre-activations in the legend ("z" gives "z_1 = 0", ...).
+        name: the mathtext symbol for the pre-activations in the legend (the default gives
+            "$z^{\\rm H}_{1} = 0$", ...).
 
     Returns:
         the Axes; line j is a Line2D with gid "boundary-j" and label "name_{j+1} = 0".

@@ -15,8 +15,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # "seed 001", "Seed-003", "seed problem 2", "the seed's": the internal names of the source documents.
 SOURCE_NUMBER = re.compile(r"(?i)\bseed[ -]?00[0-9]\b|\bseed problem\b|\bthe seed'?s\b")
-# plotting.py is being rewritten in another change, which brings it to the notation.
-NOT_YET = {"plotting.py"}
 
 
 def markdown_pages() -> list[Path]:
@@ -37,8 +35,6 @@ def nnkit_docstrings() -> list[tuple[str, str]]:
     """(where, docstring) for every module, class and function of nnkit, and its comments."""
     found = []
     for path in sorted((ROOT / "nnkit").rglob("*.py")):
-        if path.name in NOT_YET:
-            continue
         source = path.read_text()
         tree = ast.parse(source)
         for node in [tree, *ast.walk(tree)]:
@@ -177,3 +173,12 @@ def test_course_graph_labels_use_the_notation(graph):
     nodes, edges = getattr(course_graphs, graph)()
     assert label_slips(nodes, edges, notation_symbols()) == []
     assert [node.label for node in nodes if symbol_skeleton(node.label) in SOURCE_LETTERS.get(graph, set())] == []
+
+
+@pytest.mark.parametrize("sizes", [(2, 2, 1), (3, 4, 2), (2, 3, 3, 1)])
+def test_network_diagram_labels_use_the_notation(sizes):
+    from nnkit.plotting import default_unit_labels
+
+    symbols = notation_symbols()
+    labels = [label for layer in default_unit_labels(sizes) for label in layer]
+    assert [label for label in labels if symbol_skeleton(label) not in symbols] == []

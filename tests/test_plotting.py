@@ -255,7 +255,7 @@ def test_unit_boundary_lies_on_the_line_where_z_is_zero(w, b):
     (line,) = by_gid(ax, "boundary-", Line2D).values()
     x, y = line.get_data()
     np.testing.assert_allclose(np.array(w) @ np.array([x, y]) + b, 0.0, atol=1e-9)
-    assert line.get_label() == "$z_{1} = 0$"
+    assert line.get_label() == r"$z^{\rm H}_{1} = 0$"
 
 
 def test_unit_boundary_labels_use_the_given_symbol():
@@ -272,4 +272,4 @@ def test_extend_legend_keeps_the_old_entries():
     ax = plotting.plot_decision_regions(right_of_half, (0, 1), (0, 1))
     plotting.plot_unit_boundaries([[1.0, 0.0]], [-0.5], (0, 1), (0, 1), ax=ax)
     plotting.extend_legend(ax, ax.lines)
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["ŷ = 0", "ŷ = 1", "$z_{1} = 0$"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["ŷ = 0", "ŷ = 1", r"$z^{\rm H}_{1} = 0$"]
