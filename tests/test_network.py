@@ -63,7 +63,7 @@ def test_every_gradient_matches_central_differences(activation, output, n, n_in,
 @pytest.mark.parametrize("activation", HIDDEN_ACTIVATIONS)
 @given(n=batch_sizes, n_in=layer_sizes, n_hidden=layer_sizes, n_out=class_counts, seed=seeds)
 def test_forward_matches_the_per_sample_equations(activation, output, n, n_in, n_hidden, n_out, seed):
-    """Seed 001 eq. (1a)-(1b), one sample and one unit at a time, against the batch form (10)."""
+    """Chapter 1's per-unit equations, one sample and one unit at a time, against the batch form."""
     net, X, _ = make_net_and_data(activation, output, n, n_in, n_hidden, n_out, seed)
     W1, b1, W2, b2 = (net.params[k] for k in ("W1", "b1", "W2", "b2"))
     g_act = getattr(nnkit, activation)
@@ -75,8 +75,8 @@ def test_forward_matches_the_per_sample_equations(activation, output, n, n_in, n
         np.testing.assert_allclose(net.forward(X)[i], g_out(np.array(z_o)), rtol=1e-10, atol=1e-12)
 
 
-def test_seed_003_forward_pass():
-    # x = (2, 5); W1 = [[2, 3, -1], [-1, -3, 1]] and W2 = [1, -2, 2] with the bias column first.
+def test_anchor_forward_pass():
+    # x = (2, 5); the folded W~^H = [[2, 3, -1], [-1, -3, 1]] and W~^O = [1, -2, 2] have the biases in column 0.
     net = nnkit.TwoLayerNet(2, 2, 1, activation="relu", output="sigmoid")
     net.params = {"W1": np.array([[3.0, -1.0], [-3.0, 1.0]]), "b1": np.array([2.0, -1.0]),
                   "W2": np.array([[-2.0, 2.0]]), "b2": np.array([1.0])}

@@ -14,9 +14,9 @@ from matplotlib.patches import Circle
 import nnkit
 from nnkit import drawing, plotting
 
-# Seed 003: W1 with the bias column first, W2 likewise.
-W1_003 = np.array([[2.0, 3.0, -1.0], [-1.0, -3.0, 1.0]])
-W2_003 = np.array([[1.0, -2.0, 2.0]])
+# The anchor network's folded matrices: the biases in column 0, then the weights.
+anchor_W_H_folded = np.array([[2.0, 3.0, -1.0], [-1.0, -3.0, 1.0]])
+anchor_W_O_folded = np.array([[1.0, -2.0, 2.0]])
 
 
 @pytest.fixture(autouse=True)
@@ -40,10 +40,11 @@ def number(text_artist) -> float:
     return float(text_artist.get_text().split("=")[-1].replace("\N{MINUS SIGN}", "-"))
 
 
-def draw_003(ax=None):
-    return plotting.draw_network(
-        (2, 2, 1), weights=[W1_003[:, 1:], W2_003[:, 1:]], biases=[W1_003[:, 0], W2_003[:, 0]], ax=ax
-    )
+def draw_anchor(ax=None):
+    """The anchor network's diagram: the folded matrices split into weights (columns 1, 2) and biases (column 0)."""
+    weights = [anchor_W_H_folded[:, 1:], anchor_W_O_folded[:, 1:]]
+    biases = [anchor_W_H_folded[:, 0], anchor_W_O_folded[:, 0]]
+    return plotting.draw_network((2, 2, 1), weights=weights, biases=biases, ax=ax)
 
 
 # ------------------------------------------------------------------ draw_network
@@ -74,21 +75,21 @@ def test_network_without_numbers_writes_no_weights_or_biases():
     assert not by_gid(ax, "weight-") and not by_gid(ax, "bias-")
 
 
-def test_seed_003_network_shows_its_weights_on_the_right_edges():
-    ax = draw_003()
+def test_anchor_network_shows_its_weights_on_the_right_edges():
+    ax = draw_anchor()
     weights = by_gid(ax, "weight-")
     assert len(weights) == 6
     for j in range(2):
         for k in range(2):
-            assert number(weights[f"weight-0-{j}-{k}"]) == W1_003[j, k + 1]
+            assert number(weights[f"weight-0-{j}-{k}"]) == anchor_W_H_folded[j, k + 1]
     for k in range(2):
-        assert number(weights[f"weight-1-0-{k}"]) == W2_003[0, k + 1]
+        assert number(weights[f"weight-1-0-{k}"]) == anchor_W_O_folded[0, k + 1]
     biases = by_gid(ax, "bias-")
     assert {gid: number(t) for gid, t in biases.items()} == {"bias-1-0": 2.0, "bias-1-1": -1.0, "bias-2-0": 1.0}
 
 
 def test_weight_label_sits_on_its_edge():
-    ax = draw_003()
+    ax = draw_anchor()
     edges, weights = by_gid(ax, "edge-", Line2D), by_gid(ax, "weight-")
     for gid, label in weights.items():
         (x0, x1), (y0, y1) = edges[gid.replace("weight", "edge")].get_data()
@@ -99,7 +100,7 @@ def test_weight_label_sits_on_its_edge():
 
 
 def test_negative_weights_are_dashed_positive_solid():
-    ax = draw_003()
+    ax = draw_anchor()
     edges = by_gid(ax, "edge-", Line2D)
     assert edges["edge-0-0-1"].get_linestyle() == "--"  # W1[0, 1] = -1
     assert edges["edge-0-0-0"].get_linestyle() == "-"  # W1[0, 0] = 3
@@ -116,14 +117,14 @@ def test_unit_labels_are_drawn_inside_the_units():
 
 def test_network_rejects_weights_of_the_wrong_shape():
     with pytest.raises(ValueError, match=r"weights\[0\] must have shape \(2, 2\)"):
-        plotting.draw_network((2, 2, 1), weights=[W1_003, W2_003[:, 1:]])
+        plotting.draw_network((2, 2, 1), weights=[anchor_W_H_folded, anchor_W_O_folded[:, 1:]])
     with pytest.raises(ValueError, match="one per connection"):
-        plotting.draw_network((2, 2, 1), biases=[W1_003[:, 0]])
+        plotting.draw_network((2, 2, 1), biases=[anchor_W_H_folded[:, 0]])
 
 
 def test_draw_network_uses_the_given_axes():
     fig, (left, right) = plt.subplots(1, 2)
-    assert draw_003(ax=right) is right
+    assert draw_anchor(ax=right) is right
     assert not left.texts and len(right.texts) > 0
 
 
