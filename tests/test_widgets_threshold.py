@@ -12,7 +12,7 @@ from nnkit import plotting
 from nnkit.widgets import threshold
 from nnkit.widgets.picture import Picture
 
-P3 = threshold.PROBLEM_3_PARAMS
+TRIANGLE = threshold.TRIANGLE_PARAMS
 # Seed 003 with the bias columns split off, as nnkit stores them.
 P003 = {"W1": [[3.0, -1.0], [-3.0, 1.0]], "b1": [2.0, -1.0], "W2": [[-2.0, 2.0]], "b2": [1.0]}
 
@@ -24,26 +24,26 @@ def inside_triangle(X):
 
 
 def test_slider_names_and_values_round_trip():
-    names = threshold.slider_names(P3)
+    names = threshold.slider_names(TRIANGLE)
     assert names[:2] == ["W1[0,0]", "W1[0,1]"] and names[-1] == "b2[0]"
     assert len(names) == 6 + 3 + 3 + 1
-    values = threshold.values_from_params(P3)
+    values = threshold.values_from_params(TRIANGLE)
     assert values["W1[2,1]"] == 1.0 and values["b1[2]"] == -1.0 and values["W2[0,2]"] == -1.0
-    shapes = {key: np.shape(P3[key]) for key in P3}
+    shapes = {key: np.shape(TRIANGLE[key]) for key in TRIANGLE}
     rebuilt = threshold.params_from_values(values, shapes)
-    for key in P3:
-        np.testing.assert_array_equal(rebuilt[key], P3[key])
+    for key in TRIANGLE:
+        np.testing.assert_array_equal(rebuilt[key], TRIANGLE[key])
 
 
 def test_hard_decisions_of_problem_3_on_chosen_points():
     X = np.array([[0.2, 0.2], [0.0, 0.0], [0.5, 0.5], [-0.1, 0.2], [0.3, -0.01], [2.0, 2.0]])
     # (0, 0): every step is at 0 and counts as 1; (0.5, 0.5): x1 + x2 = 1 switches u3 on.
-    np.testing.assert_array_equal(threshold.hard_decisions(P3, X), [1, 1, 0, 0, 0, 0])
+    np.testing.assert_array_equal(threshold.hard_decisions(TRIANGLE, X), [1, 1, 0, 0, 0, 0])
 
 
 def test_hard_decisions_of_problem_3_match_the_triangle_everywhere():
     X = np.random.default_rng(0).uniform(-1, 2, size=(5000, 2))
-    np.testing.assert_array_equal(threshold.hard_decisions(P3, X), inside_triangle(X))
+    np.testing.assert_array_equal(threshold.hard_decisions(TRIANGLE, X), inside_triangle(X))
 
 
 def test_hard_decisions_with_relu_reproduce_seed_003():
@@ -54,7 +54,7 @@ def test_hard_decisions_with_relu_reproduce_seed_003():
 
 
 def test_region_grid_is_the_predictor_on_the_plotting_grid():
-    grid = threshold.region_grid(P3, (-1, 2), (-1, 2), resolution=60)
+    grid = threshold.region_grid(TRIANGLE, (-1, 2), (-1, 2), resolution=60)
     np.testing.assert_array_equal(grid, plotting.decision_grid(inside_triangle, (-1, 2), (-1, 2), 60))
     assert 0 < grid.sum() < grid.size
 
@@ -75,13 +75,13 @@ def walk(widget):
 
 
 def test_sliders_start_at_the_given_parameters():
-    explorer = threshold.NetworkExplorer(P3, resolution=40)
-    for key in P3:
-        np.testing.assert_array_equal(explorer.params()[key], P3[key])
+    explorer = threshold.NetworkExplorer(TRIANGLE, resolution=40)
+    for key in TRIANGLE:
+        np.testing.assert_array_equal(explorer.params()[key], TRIANGLE[key])
 
 
 def test_moving_a_slider_changes_the_prediction_grid_and_the_picture():
-    explorer = threshold.NetworkExplorer(P3, resolution=40)
+    explorer = threshold.NetworkExplorer(TRIANGLE, resolution=40)
     before_grid = threshold.region_grid(explorer.params(), explorer.xlim, explorer.ylim, resolution=40)
     before_png = explorer.image.png
 
@@ -94,7 +94,7 @@ def test_moving_a_slider_changes_the_prediction_grid_and_the_picture():
 
 
 def test_the_drawn_regions_are_the_computed_grid():
-    explorer = threshold.NetworkExplorer(P3, resolution=40)
+    explorer = threshold.NetworkExplorer(TRIANGLE, resolution=40)
     explorer.sliders["W1[2,0]"].value = 2.0
     figure = explorer.figure()
     diagram, regions = figure.axes[:2]
@@ -114,6 +114,6 @@ def test_explorer_refuses_a_network_it_cannot_draw_in_the_plane():
 
 def test_an_output_of_exactly_zero_counts_as_class_1():
     # Seed 001, eq. 4: y-hat = 1 when z^O >= 0. With b^O = -2 two active units give z^O = 0 exactly.
-    params = {**P3, "b2": [-2.0]}
+    params = {**TRIANGLE, "b2": [-2.0]}
     assert threshold.network_for(params).forward([[0.2, 0.2]])[0, 0] == 0.0
     assert threshold.hard_decisions(params, [[0.2, 0.2]])[0] == 1

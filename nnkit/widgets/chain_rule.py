@@ -6,7 +6,8 @@ Each explorer is split in three, so it can be tested without a browser:
 - a function that draws it into a matplotlib ``Axes`` and returns the Axes;
 - a function that builds the ipywidgets controls around the drawing.
 
-The running example is y = m(u, v) = u v with u = sin x and v = x^2 (the worksheet of the bibliography, part 2).
+The running example is y = m(u, v) = u v with u = sin x and v = x^2 (the worksheet of the bibliography,
+in its part *Chain Rule Is All You Need*).
 """
 
 from typing import Callable

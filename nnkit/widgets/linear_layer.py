@@ -36,8 +36,9 @@ ZERO_TEXT = "0.6"
 def linear_layer_shapes(batch_size: int, n_in: int, n_out: int) -> list[dict]:
     """Every tensor of a linear layer Z = X W^T + b on a batch, and how it is computed.
 
-    Index letters in the einsum strings: n (and m) for samples, i (and k) for
-    outputs, j for inputs. The loss J is a scalar; dJ/dZ is given.
+    Index letters in the einsum strings, as in chapter 3: i (and h) for samples, j (and p)
+    for outputs, k for inputs, so that Z_ij = Σ_k X_ik W_jk + b_j. The loss J is a
+    number; Δ = ∂J/∂Z is given.
 
     Args:
         batch_size: N, the number of samples (rows of X).
@@ -85,6 +86,8 @@ def shapes_table_html(batch_size: int, n_in: int, n_out: int) -> str:
 def weight_entry_masks(n_out: int, n_in: int, row: int, col: int) -> dict[str, NDArray[np.bool_]]:
     """Where the entries of dz/dW (shape (m, m, n), entry [i, k, j] = dz_i/dW_kj) stand for one weight.
 
+    For one sample, as in chapter 3: z_i = Σ_j W_ij x_j + b_i, so dz_i/dW_kj = δ_ik x_j.
+
     Args:
         n_out, n_in: m and n, the shape of W.
         row, col: the chosen weight W[row, col].
@@ -92,7 +95,7 @@ def weight_entry_masks(n_out: int, n_in: int, row: int, col: int) -> dict[str, N
     Returns:
         {"nonzero": True where dz_i/dW_kj = delta_ik x_j can be non-zero (i == k),
          "selected": True on the derivatives of every z_i with respect to W[row, col],
-         "selected_nonzero": both: the single entry [row, row, col]}, each of shape (M, M, N).
+         "selected_nonzero": both: the single entry [row, row, col]}, each of shape (m, m, n).
     """
     if not (0 <= row < n_out and 0 <= col < n_in):
         raise ValueError(f"W[{row}, {col}] is not an entry of a ({n_out}, {n_in}) matrix")
@@ -146,59 +149,59 @@ def draw_linear_layer_gradient(n_in: int, n_out: int, row: int = 0, col: int = 0
         the Axes.
     """
     masks = weight_entry_masks(n_out, n_in, row, col)
-    M, N = n_out, n_in
+    m, n = n_out, n_in
     if ax is None:
-        width = max(2 * N + 7, M * (N + 1)) + 1
-        _, ax = plt.subplots(figsize=(0.45 * width + 0.5, 0.45 * (2 * max(M, N) + 4)))
+        width = max(2 * n + 7, m * (n + 1)) + 1
+        _, ax = plt.subplots(figsize=(0.45 * width + 0.5, 0.45 * (2 * max(m, n) + 4)))
 
     def fill(chosen: bool) -> str:
         return SELECTED_FILL if chosen else "white"
 
     # Top row: W x + b = z.
     top = 0.0
-    w_labels = [[f"$W_{{{i + 1}{j + 1}}}$" for j in range(N)] for i in range(M)]
-    w_fills = [[fill(i == row and j == col) for j in range(N)] for i in range(M)]
+    w_labels = [[f"$W_{{{i + 1}{j + 1}}}$" for j in range(n)] for i in range(m)]
+    w_fills = [[fill(i == row and j == col) for j in range(n)] for i in range(m)]
     _draw_grid(ax, 0, top, w_labels, w_fills)
-    x_left = N + 0.5
-    _draw_grid(ax, x_left, top, [[f"$x_{{{j + 1}}}$"] for j in range(N)], [[fill(j == col)] for j in range(N)])
+    x_left = n + 0.5
+    _draw_grid(ax, x_left, top, [[f"$x_{{{j + 1}}}$"] for j in range(n)], [[fill(j == col)] for j in range(n)])
     b_left = x_left + 2
-    ax.text(b_left - 0.5, top - M / 2, "+", ha="center", va="center", fontsize=12)
-    _draw_grid(ax, b_left, top, [[f"$b_{{{i + 1}}}$"] for i in range(M)], [["white"] for _ in range(M)])
+    ax.text(b_left - 0.5, top - m / 2, "+", ha="center", va="center", fontsize=12)
+    _draw_grid(ax, b_left, top, [[f"$b_{{{i + 1}}}$"] for i in range(m)], [["white"] for _ in range(m)])
     z_left = b_left + 2
-    ax.text(z_left - 0.5, top - M / 2, "=", ha="center", va="center", fontsize=12)
-    _draw_grid(ax, z_left, top, [[f"$z_{{{i + 1}}}$"] for i in range(M)], [[fill(i == row)] for i in range(M)])
+    ax.text(z_left - 0.5, top - m / 2, "=", ha="center", va="center", fontsize=12)
+    _draw_grid(ax, z_left, top, [[f"$z_{{{i + 1}}}$"] for i in range(m)], [[fill(i == row)] for i in range(m)])
     for left, width, text in [
-        (0, N, f"W  ({M}, {N})"),
-        (x_left, 1, f"x  ({N},)"),
-        (b_left, 1, f"b  ({M},)"),
-        (z_left, 1, f"z  ({M},)"),
+        (0, n, f"W  ({m}, {n})"),
+        (x_left, 1, f"x  ({n},)"),
+        (b_left, 1, f"b  ({m},)"),
+        (z_left, 1, f"z  ({m},)"),
     ]:
         ax.text(left + width / 2, top + 0.3, text, ha="center", va="bottom", fontsize=9)
 
-    # Bottom row: the M slices of dz/dW.
-    slice_top = top - max(M, N) - 1.6
-    for i in range(M):
-        left = i * (N + 1)
-        labels = [[f"$x_{{{j + 1}}}$" if masks["nonzero"][i, k, j] else "0" for j in range(N)] for k in range(M)]
+    # Bottom row: the m slices of dz/dW.
+    slice_top = top - max(m, n) - 1.6
+    for i in range(m):
+        left = i * (n + 1)
+        labels = [[f"$x_{{{j + 1}}}$" if masks["nonzero"][i, k, j] else "0" for j in range(n)] for k in range(m)]
         fills = [
             [
                 SELECTED_FILL if masks["selected_nonzero"][i, k, j] else (NONZERO_FILL if masks["nonzero"][i, k, j] else "white")
-                for j in range(N)
+                for j in range(n)
             ]
-            for k in range(M)
+            for k in range(m)
         ]
-        edges = [[bool(masks["selected"][i, k, j]) for j in range(N)] for k in range(M)]
+        edges = [[bool(masks["selected"][i, k, j]) for j in range(n)] for k in range(m)]
         _draw_grid(ax, left, slice_top, labels, fills, edges)
-        ax.text(left + N / 2, slice_top + 0.3, f"$\\partial z_{{{i + 1}}}/\\partial W$", ha="center", va="bottom", fontsize=9)
+        ax.text(left + n / 2, slice_top + 0.3, f"$\\partial z_{{{i + 1}}}/\\partial W$", ha="center", va="bottom", fontsize=9)
     ax.text(
-        0, slice_top - M - 0.4,
-        f"$\\partial z/\\partial W$  ({M}, {M}, {N}): slice $i$ holds $\\partial z_i/\\partial W_{{kj}} = \\delta_{{ik}}\\, x_j$",
+        0, slice_top - m - 0.4,
+        f"$\\partial z/\\partial W$  ({m}, {m}, {n}): slice $i$ holds $\\partial z_i/\\partial W_{{kj}} = \\delta_{{ik}}\\, x_j$",
         ha="left", va="top", fontsize=9,
     )
 
-    right = max(z_left + 1, M * (N + 1) - 1)
+    right = max(z_left + 1, m * (n + 1) - 1)
     ax.set_xlim(-0.3, right + 0.3)
-    ax.set_ylim(slice_top - M - 1.2, top + 1.0)
+    ax.set_ylim(slice_top - m - 1.2, top + 1.0)
     ax.set_aspect("equal")
     ax.axis("off")
     return ax

@@ -37,8 +37,9 @@ from nnkit.widgets.picture import picture
 
 Array = NDArray[np.float64]
 
-# Problem 3 of the lecture notes, section 1: three hard-threshold units on a 2-D input.
-PROBLEM_3_PARAMS = {
+# Three hard-threshold units on a 2-D input, from the problems of the lecture notes' section
+# Description of Neural Networks: the network predicts class 1 inside a triangle.
+TRIANGLE_PARAMS = {
     "W1": [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]],
     "b1": [0.0, 0.0, -1.0],
     "W2": [[1.0, 1.0, -1.0]],
@@ -110,11 +111,11 @@ def hard_decisions(params: Mapping[str, ArrayLike], X: ArrayLike, activation: st
 
     Args:
         params: W1 (N_h, N_i), b1 (N_h,), W2 (1, N_h), b2 (1,).
-        X: inputs, shape (M, N_i).
+        X: inputs, shape (N, N_i).
         activation: the hidden activation ("step", "relu", "sigmoid", "tanh").
 
     Returns:
-        integer array of shape (M,), entries 0 or 1.
+        integer array of shape (N,), entries 0 or 1.
     """
     z_out = network_for(params, activation).forward(X)[:, 0]
     return (z_out >= 0).astype(int)
@@ -141,7 +142,7 @@ def draw_explorer(
 ) -> tuple[Axes, Axes]:
     """The explorer's picture: the network with its numbers (left), its decision regions (right).
 
-    The right panel also draws, for each hidden unit j, the line where z_j = 0.
+    The right panel also draws, for each hidden unit j, the line where z^H_j = 0.
 
     Args:
         params: W1 (N_h, 2), b1 (N_h,), W2 (1, N_h), b2 (1,).
@@ -159,7 +160,7 @@ def draw_explorer(
         (W1.shape[1], W1.shape[0], 1),
         weights=[W1, params["W2"]],
         biases=[b1, params["b2"]],
-        layer_names=["input", f"hidden ({activation})", "output (ŷ = 1 if z ≥ 0)"],
+        layer_names=["input", f"hidden ({activation})", "output (ŷ = 1 if zᴼ ≥ 0)"],
         ax=diagram,
     )
     plot_decision_regions(
@@ -185,7 +186,7 @@ class NetworkExplorer:
 
     def __init__(
         self,
-        params: Mapping[str, ArrayLike] = PROBLEM_3_PARAMS,
+        params: Mapping[str, ArrayLike] = TRIANGLE_PARAMS,
         activation: str = "step",
         xlim: tuple[float, float] = (-1.0, 2.0),
         ylim: tuple[float, float] = (-1.0, 2.0),
@@ -245,12 +246,12 @@ class NetworkExplorer:
 
 
 def threshold_explorer(
-    params: Mapping[str, ArrayLike] = PROBLEM_3_PARAMS,
+    params: Mapping[str, ArrayLike] = TRIANGLE_PARAMS,
     activation: str = "step",
     xlim: tuple[float, float] = (-1.0, 2.0),
     ylim: tuple[float, float] = (-1.0, 2.0),
 ) -> ipywidgets.VBox:
-    """The explorer as a widget to display, starting from ``params`` (default: problem 3 of the lecture notes, section 1).
+    """The explorer as a widget to display, starting from ``params`` (default: ``TRIANGLE_PARAMS``).
 
     Args:
         params: W1 (N_h, 2), b1 (N_h,), W2 (1, N_h), b2 (1,).
