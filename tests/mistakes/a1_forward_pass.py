@@ -103,32 +103,32 @@ MISTAKES = [
     Mistake(
         "shapes_transposed",
         "p6_shapes",
-        "num_weight_matrices = 2\nW1_shape = (3, 2)\nW2_shape = (1, 3)",
+        "num_weight_matrices = 2\nW_H_folded_shape = (3, 2)\nW_O_folded_shape = (1, 3)",
         "one row per hidden unit",
     ),
     Mistake(
         "bias_last",
         "p6_forward",
-        "def forward_003(x, W1, W2, y):\n"
-        "    a = W1 @ np.append(x, 1.0)\n"
-        "    z = np.maximum(a, 0.0)\n"
-        "    b = float(W2[0] @ np.append(z, 1.0))\n"
-        "    y_hat = 1.0 / (1.0 + np.exp(-b))\n"
-        "    return a, z, b, y_hat, int(y_hat >= 0.5), (y - y_hat) ** 2",
+        "def anchor_forward(x, W_H_folded, W_O_folded, y):\n"
+        "    z_H = W_H_folded @ np.append(x, 1.0)\n"
+        "    u_H = np.maximum(z_H, 0.0)\n"
+        "    z_O = float(W_O_folded[0] @ np.append(u_H, 1.0))\n"
+        "    y_hat = 1.0 / (1.0 + np.exp(-z_O))\n"
+        "    return z_H, u_H, z_O, y_hat, int(y_hat >= 0.5), (y - y_hat) ** 2",
         "bias goes FIRST",
     ),
     Mistake(
         "loss_not_squared",
         "p6_values",
-        "a_003 = np.array([3.0, -2.0])\nz_003 = np.array([3.0, 0.0])\nb_003 = -5.0\n"
-        "y_hat_003 = 0.0067\nclass_003 = 0\nloss_003 = 1 - 0.0067",
+        "z_H_anchor = np.array([3.0, -2.0])\nu_H_anchor = np.array([3.0, 0.0])\nz_O_anchor = -5.0\n"
+        "y_hat_anchor = 0.0067\nclass_anchor = 0\nloss_anchor = 1 - 0.0067",
         "loss is squared",
     ),
     Mistake(
         "total_off_by_one",
         "p7_counts",
         "params_first_linear = 6\nparams_first_activation = 0\nparams_total = 8",
-        "entries of W1 and W2",
+        "entries of W_H_folded and W_O_folded",
     ),
     Mistake(
         "count_via_nnkit",
