@@ -10,9 +10,9 @@ AUTOGRADED_POINTS = 37
 TOTAL_POINTS = 42
 
 _P1_HEAD = (
-    "def matrix_form_grads(X, W1, b1, W2, B2):\n"
-    "    Z1 = X @ W1.T + b1\n"
-    "    A1 = 1.0 / (1.0 + np.exp(-Z1))\n"
+    "def matrix_form_grads(X, W1, b1, W2, Delta_O):\n"
+    "    Z_H = X @ W1.T + b1\n"
+    "    U_H = 1.0 / (1.0 + np.exp(-Z_H))\n"
 )
 
 _P2_HEAD = (
@@ -43,70 +43,73 @@ _P3_HEAD = (
 )
 
 _P4_HEAD = (
-    "def two_sigmoid_grads(x, y, P, S, w):\n"
-    "    h = 1.0 / (1.0 + np.exp(-(P @ x)))\n"
-    "    z = 1.0 / (1.0 + np.exp(-(S @ h)))\n"
-    "    y_hat = w @ z\n"
+    "def two_sigmoid_grads(x, y, W1, W2, W3):\n"
+    "    u_1 = 1.0 / (1.0 + np.exp(-(W1 @ x)))\n"
+    "    u_2 = 1.0 / (1.0 + np.exp(-(W2 @ u_1)))\n"
+    "    y_hat = W3[0] @ u_2\n"
 )
 
 
-def _p5(dJ_db="-2.0 * (y - y_hat) * y_hat * (1.0 - y_hat)", gate=" * (a > 0)", update="W1 - eta * dW1, W2 - eta * dW2"):
+def _p5(delta_O="-2.0 * (y - y_hat) * y_hat * (1.0 - y_hat)", gate=" * (z_H > 0)",
+        update="W_H_folded - eta * dW_H, W_O_folded - eta * dW_O"):
     return (
-        "def anchor_sgd_step(x, y, W1, W2, eta):\n"
-        "    x1 = np.concatenate([[1.0], x])\n"
-        "    a = W1 @ x1\n"
-        "    z = np.maximum(a, 0.0)\n"
-        "    z1 = np.concatenate([[1.0], z])\n"
-        "    b = float(W2[0] @ z1)\n"
-        "    y_hat = 1.0 / (1.0 + np.exp(-b))\n"
+        "def anchor_sgd_step(x, y, W_H_folded, W_O_folded, eta):\n"
+        "    x_tilde = np.concatenate([[1.0], x])\n"
+        "    z_H = W_H_folded @ x_tilde\n"
+        "    u_H = np.maximum(z_H, 0.0)\n"
+        "    u_H_tilde = np.concatenate([[1.0], u_H])\n"
+        "    z_O = float(W_O_folded[0] @ u_H_tilde)\n"
+        "    y_hat = 1.0 / (1.0 + np.exp(-z_O))\n"
         "    J = (y - y_hat) ** 2\n"
-        f"    dJ_db = {dJ_db}\n"
-        "    dW2 = dJ_db * z1[None, :]\n"
-        f"    dW1 = np.outer(dJ_db * W2[0, 1:]{gate}, x1)\n"
-        f"    W1_new, W2_new = {update}\n"
-        "    return {'a': a, 'z': z, 'b': b, 'y_hat': y_hat, 'J': J, 'dW1': dW1, 'dW2': dW2,\n"
-        "            'W1_new': W1_new, 'W2_new': W2_new}\n"
+        f"    delta_O = {delta_O}\n"
+        "    dW_O = delta_O * u_H_tilde[None, :]\n"
+        f"    dW_H = np.outer(delta_O * W_O_folded[0, 1:]{gate}, x_tilde)\n"
+        f"    W_H_new, W_O_new = {update}\n"
+        "    return {'z_H': z_H, 'u_H': u_H, 'z_O': z_O, 'y_hat': y_hat, 'J': J,\n"
+        "            'dJ_dW_H_folded': dW_H, 'dJ_dW_O_folded': dW_O,\n"
+        "            'W_H_folded_new': W_H_new, 'W_O_folded_new': W_O_new}\n"
     )
 
 
-# Problem 5(b): the second step, from chapter 4's W1', W2'. Two ways to write it: with 5(a)'s function, or by hand
-# from the weights the chapter prints (to 6 digits, which the tolerances accept).
+# Problem 5(b): the second step, from chapter 4's weights after one step. Two ways to write it: with 5(a)'s
+# function, or by hand from the weights the chapter prints (to 6 digits, which the tolerances accept).
 _P5_STEP2_HEAD = (
     "x_anchor = np.array([2.0, 5.0])\n"
     "first = anchor_sgd_step(x_anchor, 1.0, np.array([[2.0, 3.0, -1.0], [-1.0, -3.0, 1.0]]),\n"
     "                        np.array([[1.0, -2.0, 2.0]]), 2.0)\n"
-    "second = anchor_sgd_step(x_anchor, 1.0, first['W1_new'], first['W2_new'], 2.0)\n"
+    "second = anchor_sgd_step(x_anchor, 1.0, first['W_H_folded_new'], first['W_O_folded_new'], 2.0)\n"
 )
 
 
-def _p5_step2(grads="second", W1_step2="second['W1_new']", W2_step2="second['W2_new']",
-              a_step2="W1_step2 @ np.array([1.0, 2.0, 5.0])",
-              J_step2="anchor_sgd_step(x_anchor, 1.0, W1_step2, W2_step2, 2.0)['J']"):
+def _p5_step2(grads="second", W_H_step2="second['W_H_folded_new']", W_O_step2="second['W_O_folded_new']",
+              z_H_step2="W_H_folded_step2 @ np.array([1.0, 2.0, 5.0])",
+              J_step2="anchor_sgd_step(x_anchor, 1.0, W_H_folded_step2, W_O_folded_step2, 2.0)['J']"):
     return _P5_STEP2_HEAD + (
-        f"dJ_dW211_step2 = {grads}['dW2'][0, 1]\n"
-        f"dJ_dW112_step2 = {grads}['dW1'][0, 2]\n"
-        f"W1_step2, W2_step2 = {W1_step2}, {W2_step2}\n"
-        f"a_step2 = {a_step2}\n"
+        f"dJ_dWO11_step2 = {grads}['dJ_dW_O_folded'][0, 1]\n"
+        f"dJ_dWH12_step2 = {grads}['dJ_dW_H_folded'][0, 2]\n"
+        f"W_H_folded_step2, W_O_folded_step2 = {W_H_step2}, {W_O_step2}\n"
+        f"z_H_step2 = {z_H_step2}\n"
         f"J_step2 = {J_step2}\n"
     )
 
 
-def _p5_step2_by_hand(slope="y_hat * (1.0 - y_hat)", w211="W2_one[0, 1]"):
+def _p5_step2_by_hand(slope="y_hat * (1.0 - y_hat)", w_O_11="W_O_one[0, 1]"):
     return (
-        "x1 = np.array([1.0, 2.0, 5.0])\n"
-        "W1_one = np.array([[1.94717, 2.89434, -1.26414], [-1.0, -3.0, 1.0]])   # chapter 4, after the first step\n"
-        "W2_one = np.array([[1.02641, -1.92076, 2.0]])\n"
-        "a = W1_one @ x1\n"
-        "z1 = np.concatenate([[1.0], np.maximum(a, 0.0)])\n"
-        "b = W2_one[0] @ z1\n"
-        "y_hat = 1.0 / (1.0 + np.exp(-b))\n"
-        f"dJ_db = -2.0 * (1.0 - y_hat) * {slope}\n"
-        "dJ_dW211_step2 = dJ_db * z1[1]\n"
-        f"dJ_dW112_step2 = dJ_db * {w211} * 1.0 * x1[2]\n"
-        "W1_step2 = W1_one - 2.0 * np.outer(dJ_db * W2_one[0, 1:] * (a > 0), x1)\n"
-        "W2_step2 = W2_one - 2.0 * dJ_db * z1[None, :]\n"
-        "a_step2 = W1_step2 @ x1\n"
-        "J_step2 = (1.0 - 1.0 / (1.0 + np.exp(-(W2_step2[0] @ np.concatenate([[1.0], np.maximum(a_step2, 0.0)]))))) ** 2\n"
+        "x_tilde = np.array([1.0, 2.0, 5.0])\n"
+        "W_H_one = np.array([[1.94717, 2.89434, -1.26414], [-1.0, -3.0, 1.0]])   # chapter 4, after the first step\n"
+        "W_O_one = np.array([[1.02641, -1.92076, 2.0]])\n"
+        "z_H = W_H_one @ x_tilde\n"
+        "u_H_tilde = np.concatenate([[1.0], np.maximum(z_H, 0.0)])\n"
+        "z_O = W_O_one[0] @ u_H_tilde\n"
+        "y_hat = 1.0 / (1.0 + np.exp(-z_O))\n"
+        f"delta_O = -2.0 * (1.0 - y_hat) * {slope}\n"
+        "dJ_dWO11_step2 = delta_O * u_H_tilde[1]\n"
+        f"dJ_dWH12_step2 = delta_O * {w_O_11} * 1.0 * x_tilde[2]\n"
+        "W_H_folded_step2 = W_H_one - 2.0 * np.outer(delta_O * W_O_one[0, 1:] * (z_H > 0), x_tilde)\n"
+        "W_O_folded_step2 = W_O_one - 2.0 * delta_O * u_H_tilde[None, :]\n"
+        "z_H_step2 = W_H_folded_step2 @ x_tilde\n"
+        "u_H_tilde_step2 = np.concatenate([[1.0], np.maximum(z_H_step2, 0.0)])\n"
+        "J_step2 = (1.0 - 1.0 / (1.0 + np.exp(-(W_O_folded_step2[0] @ u_H_tilde_step2)))) ** 2\n"
     )
 
 
@@ -119,30 +122,33 @@ MISTAKES = [
     Mistake(
         "p1_dW2_transposed",
         "p1_matrix_forms",
-        _P1_HEAD + "    B1 = B2 @ W2\n    dZ1 = B1 * A1 * (1.0 - A1)\n"
-        "    return {'W2': A1.T @ B2, 'b2': B2.sum(axis=0), 'B1': B1, 'W1': dZ1.T @ X, 'b1': dZ1.sum(axis=0)}\n",
+        _P1_HEAD + "    U_bar_H = Delta_O @ W2\n    Delta_H = U_bar_H * U_H * (1.0 - U_H)\n"
+        "    return {'W2': U_H.T @ Delta_O, 'b2': Delta_O.sum(axis=0), 'U_bar_H': U_bar_H, 'W1': Delta_H.T @ X,\n"
+        "            'b1': Delta_H.sum(axis=0)}\n",
         "transposed",
     ),
     Mistake(
         "p1_no_sigma_prime",
         "p1_matrix_forms",
-        _P1_HEAD + "    B1 = B2 @ W2\n"
-        "    return {'W2': B2.T @ A1, 'b2': B2.sum(axis=0), 'B1': B1, 'W1': B1.T @ X, 'b1': B1.sum(axis=0)}\n",
-        "sigma'(z1) is missing",
+        _P1_HEAD + "    U_bar_H = Delta_O @ W2\n"
+        "    return {'W2': Delta_O.T @ U_H, 'b2': Delta_O.sum(axis=0), 'U_bar_H': U_bar_H, 'W1': U_bar_H.T @ X,\n"
+        "            'b1': U_bar_H.sum(axis=0)}\n",
+        "sigma'(Z^H) is missing",
     ),
     Mistake(
         "p1_mean_not_sum",
         "p1_matrix_forms",
-        _P1_HEAD + "    N = X.shape[0]\n    B1 = B2 @ W2\n    dZ1 = B1 * A1 * (1.0 - A1)\n"
-        "    return {'W2': B2.T @ A1 / N, 'b2': B2.mean(axis=0), 'B1': B1, 'W1': dZ1.T @ X / N,\n"
-        "            'b1': dZ1.mean(axis=0)}\n",
+        _P1_HEAD + "    N = X.shape[0]\n    U_bar_H = Delta_O @ W2\n    Delta_H = U_bar_H * U_H * (1.0 - U_H)\n"
+        "    return {'W2': Delta_O.T @ U_H / N, 'b2': Delta_O.mean(axis=0), 'U_bar_H': U_bar_H,\n"
+        "            'W1': Delta_H.T @ X / N, 'b1': Delta_H.mean(axis=0)}\n",
         "you divided by N",
     ),
     Mistake(
         "p1_W_not_W_transpose",
         "p1_matrix_forms",
-        _P1_HEAD + "    B1 = B2 @ W2.T\n    dZ1 = B1 * A1 * (1.0 - A1)\n"
-        "    return {'W2': B2.T @ A1, 'b2': B2.sum(axis=0), 'B1': B1, 'W1': dZ1.T @ X, 'b1': dZ1.sum(axis=0)}\n",
+        _P1_HEAD + "    U_bar_H = Delta_O @ W2.T\n    Delta_H = U_bar_H * U_H * (1.0 - U_H)\n"
+        "    return {'W2': Delta_O.T @ U_H, 'b2': Delta_O.sum(axis=0), 'U_bar_H': U_bar_H, 'W1': Delta_H.T @ X,\n"
+        "            'b1': Delta_H.sum(axis=0)}\n",
         "wrong way round",
     ),
     # Problem 2: K-class cross-entropy with ReLU
@@ -207,57 +213,68 @@ MISTAKES = [
     Mistake(
         "p4_one_path",
         "p4_two_sigmoid",
-        _P4_HEAD + "    delta_2 = 2.0 * (y_hat - y) * w * z * (1.0 - z)\n"
-        "    delta_1 = np.diag(S) * delta_2 * h * (1.0 - h)   # only the path through z_m\n"
-        "    return {'w': 2.0 * (y_hat - y) * z, 'S': np.outer(delta_2, h), 'P': np.outer(delta_1, x)}\n",
+        _P4_HEAD + "    delta_2 = 2.0 * (y_hat - y) * W3[0] * u_2 * (1.0 - u_2)\n"
+        "    delta_1 = np.diag(W2) * delta_2 * u_1 * (1.0 - u_1)   # only the path through u_2[m]\n"
+        "    return {'W3': 2.0 * (y_hat - y) * u_2[None, :], 'W2': np.outer(delta_2, u_1), 'W1': np.outer(delta_1, x)}\n",
         "only one path is summed",
     ),
     Mistake(
-        "p4_two_sqrt_f",
+        "p4_two_sqrt_J",
         "p4_two_sigmoid",
-        _P4_HEAD + "    df_dyhat = 2.0 * np.sqrt((y_hat - y) ** 2)   # the seed's 2 sqrt(f)\n"
-        "    delta_2 = df_dyhat * w * z * (1.0 - z)\n"
-        "    delta_1 = (S.T @ delta_2) * h * (1.0 - h)\n"
-        "    return {'w': df_dyhat * z, 'S': np.outer(delta_2, h), 'P': np.outer(delta_1, x)}\n",
-        "not 2 sqrt(f)",
+        _P4_HEAD + "    dJ_dyhat = 2.0 * np.sqrt((y_hat - y) ** 2)   # the derivation's 2 sqrt(f)\n"
+        "    delta_2 = dJ_dyhat * W3[0] * u_2 * (1.0 - u_2)\n"
+        "    delta_1 = (W2.T @ delta_2) * u_1 * (1.0 - u_1)\n"
+        "    return {'W3': dJ_dyhat * u_2[None, :], 'W2': np.outer(delta_2, u_1), 'W1': np.outer(delta_1, x)}\n",
+        "not 2 sqrt(J)",
+    ),
+    Mistake(
+        "p4_W3_flat",
+        "p4_two_sigmoid",
+        _P4_HEAD + "    dJ_dyhat = 2.0 * (y_hat - y)\n"
+        "    delta_2 = dJ_dyhat * W3[0] * u_2 * (1.0 - u_2)\n"
+        "    delta_1 = (W2.T @ delta_2) * u_1 * (1.0 - u_1)\n"
+        "    return {'W3': dJ_dyhat * u_2, 'W2': np.outer(delta_2, u_1), 'W1': np.outer(delta_1, x)}\n",
+        "a row, not a flat vector",
     ),
     # Problem 5(a): the general anchor step
     Mistake(
         "p5_seed_sigmoid_derivative",
         "p5_sgd_step",
-        _p5(dJ_db="-2.0 * (y - y_hat) * y_hat * (1.0 - np.exp(-b))"),
-        "not g(b)(1 - e^-b)",
+        _p5(delta_O="-2.0 * (y - y_hat) * y_hat * (1.0 - np.exp(-z_O))"),
+        "not g(z)(1 - e^-z)",
     ),
-    Mistake("p5_no_relu_gate", "p5_sgd_step", _p5(gate=""), "ReLU'(a) is missing"),
-    Mistake("p5_update_sign", "p5_sgd_step", _p5(update="W1 + eta * dW1, W2 + eta * dW2"), "wrong way"),
-    Mistake("p5_no_eta", "p5_sgd_step", _p5(update="W1 - dW1, W2 - dW2"), "eta is missing"),
+    Mistake("p5_no_relu_gate", "p5_sgd_step", _p5(gate=""), "ReLU'(z^H) is missing"),
+    Mistake("p5_update_sign", "p5_sgd_step", _p5(update="W_H_folded + eta * dW_H, W_O_folded + eta * dW_O"),
+            "wrong way"),
+    Mistake("p5_no_eta", "p5_sgd_step", _p5(update="W_H_folded - dW_H, W_O_folded - dW_O"), "eta is missing"),
     Mistake(
         "p5_in_place",
         "p5_sgd_step",
-        _p5(update="W1, W2\n    W1 -= eta * dW1\n    W2 -= eta * dW2"),
-        "changed the W1 or W2",
+        _p5(update="W_H_folded, W_O_folded\n    W_H_folded -= eta * dW_H\n    W_O_folded -= eta * dW_O"),
+        "changed the W_H_folded or W_O_folded",
     ),
     # Problem 5(b): the second step
     Mistake(
         "p5_step2_stale_gradient",
         "p5_anchor_values",
-        _p5_step2(W1_step2="first['W1_new'] - 2.0 * first['dW1']", W2_step2="first['W2_new'] - 2.0 * first['dW2']"),
+        _p5_step2(W_H_step2="first['W_H_folded_new'] - 2.0 * first['dJ_dW_H_folded']",
+                  W_O_step2="first['W_O_folded_new'] - 2.0 * first['dJ_dW_O_folded']"),
         "uses the FIRST step's gradient",
     ),
     Mistake("p5_step2_first_gradient", "p5_anchor_values", _p5_step2(grads="first"), "gradient of the FIRST step"),
     Mistake(
         "p5_step2_forward_before_update",
         "p5_anchor_values",
-        _p5_step2(a_step2="second['a']", J_step2="second['J']"),
+        _p5_step2(z_H_step2="second['z_H']", J_step2="second['J']"),
         "before the second step",
     ),
     Mistake(
         "p5_step2_seed_derivative",
         "p5_anchor_values",
-        _p5_step2_by_hand(slope="y_hat * (1.0 - np.exp(-b))"),
-        "not g(b)(1 - e^-b)",
+        _p5_step2_by_hand(slope="y_hat * (1.0 - np.exp(-z_O))"),
+        "not g(z)(1 - e^-z)",
     ),
-    Mistake("p5_step2_old_W211", "p5_anchor_values", _p5_step2_by_hand(w211="-2.0"), "UPDATED W_2,1,1"),
+    Mistake("p5_step2_old_WO11", "p5_anchor_values", _p5_step2_by_hand(w_O_11="-2.0"), "UPDATED W^O_11"),
     # Problem 6: counting parameters
     Mistake(
         "p6_no_biases",
