@@ -72,14 +72,15 @@ class Agent(wire.Side):
 
     def call(self, request: dict) -> str:
         """Call the student's function; the result, the arguments asked for, and what it printed."""
+        from nnkit import grading
+
         function = self.my_function(request["function"])
         args = [wire.read(item, self) for item in request["args"]]
         kwargs = {key: wire.read(item, self) for key, item in request["kwargs"].items()}
+        stand_ins = {name: wire.read(item, self) for name, item in request["stand_ins"].items()}
         printed = io.StringIO()
-        with contextlib.redirect_stdout(printed):
+        with contextlib.redirect_stdout(printed), grading.names_standing_in(self.namespace, stand_ins):
             if request["forbidden"]:
-                from nnkit import grading
-
                 result = grading.call_without(tuple(request["forbidden"]), function, *args, **kwargs)
             else:
                 result = function(*args, **kwargs)

@@ -21,6 +21,7 @@ end of the conversation, with the cell's time limit and the checks for a kernel 
 import ast
 import builtins
 import io
+import itertools
 import sys
 import time
 import traceback
@@ -209,6 +210,7 @@ class Checker(wire.Side):
         self.answer_names = answer_names  # the only names ever taken from the student's notebook
         self.link: KernelLink | None = None
         self.callbacks: dict[int, Any] = {}
+        self.callback_numbers = itertools.count(1)  # never reused, even after a stand-in's is dropped
 
     def connect(self, km: Any) -> None:
         """Talk to this (new) kernel from now on."""
@@ -296,10 +298,15 @@ class Checker(wire.Side):
         send_back = [str(position) for position, value in enumerate(args) if _among(value, rules.keep_changes)]
         send_back += [key for key, value in kwargs.items() if _among(value, rules.keep_changes)]
         with unwatched():
+            stand_ins = {name: self.encode(stand_in) for name, stand_in in rules.stand_ins}
             request = wire.write("call", function=function._number, args=[self.encode(value) for value in args],
                                  kwargs={key: self.encode(value) for key, value in kwargs.items()},
-                                 forbidden=list(rules.forbidden), send_back=send_back)
-            reply = self.exchange(request)
+                                 forbidden=list(rules.forbidden), send_back=send_back, stand_ins=stand_ins)
+            try:
+                reply = self.exchange(request)
+            finally:  # a stand-in answers only during its call: the student's code may keep it for later
+                for reference in stand_ins.values():
+                    self.callbacks.pop(reference["function"][0], None)
             if reply["kind"] == "raised":
                 raise student_error(reply)
             if reply["kind"] != "result":
@@ -337,7 +344,9 @@ class Checker(wire.Side):
     def run_callback(self, request: dict) -> str:
         """Run the grader's function that the student's code called, on plain data; the reply as JSON."""
         try:
-            function = self.callbacks[request["function"]]
+            function = self.callbacks.get(request["function"])
+            if function is None:
+                raise LookupError("that function of the test's is gone: a stand-in answers only during its call")
             args = [self.decode(item) for item in request["args"]]
             kwargs = {key: self.decode(item) for key, item in request["kwargs"].items()}
             return wire.write("returned", value=self.encode(function(*args, **kwargs)))
@@ -352,7 +361,7 @@ class Checker(wire.Side):
         if isinstance(value, StudentFunction):
             return {"yours": value._number}
         if callable(value) and not isinstance(value, type):
-            number = len(self.callbacks) + 1
+            number = next(self.callback_numbers)
             self.callbacks[number] = value
             return {"function": [number, str(getattr(value, "__name__", "function"))[:100]]}
         return None

@@ -73,9 +73,11 @@ MESSAGES = {
     "ready": Message("agent", {}, "the agent serves; it waits for the first request"),
     "names": Message("grader", {"names": list}, "send the values of these names of the notebook"),
     "values": Message("agent", {"values": dict}, "name -> value, for the names asked that the notebook has"),
-    "call": Message("grader", {"function": int, "args": list, "kwargs": dict, "forbidden": list, "send_back": list},
+    "call": Message("grader", {"function": int, "args": list, "kwargs": dict, "forbidden": list, "send_back": list,
+                               "stand_ins": dict},
                     "call your function with these arguments, without running code of the nnkit modules "
-                    "forbidden; send back the arguments named in send_back (positions as strings, or keywords)"),
+                    "forbidden; send back the arguments named in send_back (positions as strings, or keywords); "
+                    "while it runs, the notebook's names in stand_ins mean the grader's functions given there"),
     "result": Message("agent", {"value": VALUE, "changed": dict, "printed": str},
                       "what the call returned, the arguments asked for as they are after it, what it printed"),
     "callback": Message("agent", {"function": int, "args": list, "kwargs": dict},

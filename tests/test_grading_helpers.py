@@ -371,3 +371,82 @@ def test_call_without_nnkit_catches_nnkit_run_in_a_thread_the_function_starts():
     with pytest.raises(AssertionError, match=r"calls nnkit\.(activations\.)?sigmoid"):
         grading.call_without_nnkit(in_a_thread, np.zeros(2))
     assert threading.getprofile() is None, "the watch on new threads ends with the call"
+
+
+# --------------------------------------------------------------------------- one answer graded on its own
+
+
+def notebook_with(gradient_source: str) -> dict:
+    """A student's notebook: a gradient function (the source given) and a right step built on it."""
+    namespace = {"np": np}
+    exec(gradient_source + "\n\ndef step(w):\n    return w - 0.5 * gradient(w)\n", namespace)  # noqa: S102
+    return namespace
+
+
+def check_step(notebook: dict) -> None:
+    got = grading.call_without_nnkit(notebook["step"], 1.0)
+    if got != 0.0:
+        raise AssertionError(f"the step gives {got}, not 0.0")
+
+
+RIGHT_GRADIENT = {"gradient": lambda w: 2.0 * w}
+
+
+def test_a_slip_upstream_is_not_counted_again():
+    notebook = notebook_with("def gradient(w):\n    return 4.0 * w")    # wrong: the gradient of w^2 is 2 w
+    with pytest.raises(AssertionError, match="gives -1.0"):
+        check_step(notebook)
+    grading.check_on_its_own(lambda: check_step(notebook), RIGHT_GRADIENT)
+    assert notebook["gradient"](1.0) == 4.0         # the student's own function is back
+
+
+def test_an_upstream_function_that_raises_is_stood_in_for():
+    notebook = notebook_with("def gradient(w):\n    raise ValueError('operands could not be broadcast together')")
+    grading.check_on_its_own(lambda: check_step(notebook), RIGHT_GRADIENT)
+    with pytest.raises(ValueError):
+        notebook["gradient"](1.0)
+
+
+def test_a_wrong_answer_on_right_foundations_reports_its_own_first_failure():
+    notebook = notebook_with("def gradient(w):\n    return 4.0 * w")
+    exec("def step(w):\n    return w + 0.5 * gradient(w)\n", notebook)   # and a wrong step  # noqa: S102
+    with pytest.raises(AssertionError, match="gives 3.0"):           # 1 + 0.5 * 4, the first run's
+        grading.check_on_its_own(lambda: check_step(notebook), RIGHT_GRADIENT)
+
+
+def test_a_stand_in_for_a_missing_function_is_removed_afterwards():
+    notebook = notebook_with("")
+    grading.check_on_its_own(lambda: check_step(notebook), RIGHT_GRADIENT)
+    assert "gradient" not in notebook
+
+
+def test_without_stand_ins_the_check_runs_once():
+    calls = []
+
+    def check():
+        calls.append(1)
+        raise AssertionError("wrong")
+
+    with pytest.raises(AssertionError, match="wrong"):
+        grading.check_on_its_own(check, {})
+    assert calls == [1]
+
+
+def test_a_stand_in_refuses_large_inputs():
+    notebook = notebook_with("def gradient(w):\n    return 4.0 * w")
+    exec("def step(w):\n    gradient(np.zeros(grading_limit + 1))\n    return w - 0.5 * gradient(w)\n", notebook)  # noqa: S102
+    notebook["grading_limit"] = grading.MAX_STAND_IN_ITEMS
+    with pytest.raises(AssertionError, match="gives -1.0"):          # the second run is refused: the first counts
+        grading.check_on_its_own(lambda: check_step(notebook), RIGHT_GRADIENT)
+    # a list of 2 items: 3 numbers, and a list of 2 items that are 1 number each
+    assert grading._count_items([np.zeros(3), [1, 2]], 100) == 2 + 3 + (2 + 1 + 1)
+
+
+def test_a_stand_in_may_use_nnkit_where_the_answer_may_not():
+    notebook = notebook_with("def gradient(w):\n    return 4.0 * w")
+    by_nnkit = {"gradient": lambda w: 2.0 * float(nnkit.activations.relu(np.array(w)))}   # 2 w, for w > 0
+    grading.check_on_its_own(lambda: check_step(notebook), by_nnkit)
+    exec("def step(w):\n    return w - 0.5 * 2.0 * float(nnkit.activations.relu(np.array(w)))\n", notebook)  # noqa: S102
+    notebook["nnkit"] = nnkit
+    with pytest.raises(AssertionError, match="don't call nnkit"):            # the answer itself may not
+        grading.check_on_its_own(lambda: check_step(notebook), by_nnkit)

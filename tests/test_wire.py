@@ -145,7 +145,7 @@ def test_an_array_header_that_promises_more_than_its_data_is_refused_before_read
 
 
 def test_messages_are_checked_against_the_table():
-    text = wire.write("call", function=1, args=[1], kwargs={}, forbidden=["nnkit"], send_back=[])
+    text = wire.write("call", function=1, args=[1], kwargs={}, forbidden=["nnkit"], send_back=[], stand_ins={})
     assert wire.parse(text, "grader")["function"] == 1
     for text, sender, problem in [
         (wire.write("stop"), "agent", "agent may not send a message of kind 'stop'"),

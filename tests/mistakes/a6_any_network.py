@@ -1,14 +1,12 @@
 """Assignment 6 (backpropagation for any network): one realistic wrong answer per submission.
 
 Each must lose exactly its question's points, and its failing test must say the given hint.
-Problem 3(a) accepts the gradients the student's own rules of Problem 1 give, 3(b) and 4(a) the
-student's own deep_loss_and_grads, and 3(d) grades the settings with nnkit's reference training, so
-a slip in one question does not cost the points of another. (The engine's backward uses the
-student's topological_order of Problem 2; the dense networks of Problem 3 are chains, on which the
-slip below, a missing visited set, gives the same order.) Problem 3 runs on the student's engine, so
-it can only be graded on top of rules that return gradients of the right shapes: a rule of Problem 1
-whose result has the wrong shape (grad_out @ B without the transpose) breaks the engine, and costs
-Problem 3 as well. The slips listed here keep the shapes.
+Problems 3 and 4 are built on the student's earlier answers: 3(a) runs on their engine (the rules of
+Problem 1 and the order of Problem 2), 3(b) and 4(a) call their 3(a). A test of 3 or 4 that fails is
+tried once more with those earlier answers put right (``grading.check_on_its_own``), and 3(d) grades
+the settings with nnkit's reference training, so a slip in one question does not cost the points of
+another, even a slip that breaks the engine (a rule's result of the wrong shape, an order that runs
+the rules backwards, a 3(a) that raises).
 """
 
 from tests.grading_harness import Mistake
@@ -42,6 +40,8 @@ MISTAKES = [
     Mistake("matmul_divided_by_rows", "p1_matmul",
             "def matmul_backward(grad_out, A, B):\n    return grad_out @ B.T, A.T @ grad_out / len(A)",
             "the mean over the batch is already in grad_out"),
+    Mistake("matmul_shape_slip", "p1_matmul",
+            "def matmul_backward(grad_out, A, B):\n    return grad_out @ B, A.T @ grad_out", "shape"),
     Mistake(
         "sigmoid_source_derivative",
         "p1_activations",
@@ -71,6 +71,37 @@ MISTAKES = [
         "    visit(root)\n"
         "    return order",
         "more than once",
+    ),
+    Mistake(
+        "order_root_first",
+        "p2_topological_order",
+        "def topological_order(parents, root):\n"
+        "    order, visited = [], set()\n\n"
+        "    def visit(name):\n"
+        "        if name in visited:\n"
+        "            return\n"
+        "        visited.add(name)\n"
+        "        for parent in parents[name]:\n"
+        "            visit(parent)\n"
+        "        order.append(name)\n\n"
+        "    visit(root)\n"
+        "    return order[::-1]",
+        "It looks reversed",
+    ),
+    Mistake(
+        "deep_grads_bias_not_a_tensor",
+        "p3_deep_grads",
+        "def deep_loss_and_grads(X, y, params, activation='relu'):\n"
+        "    g = relu if activation == 'relu' else sigmoid\n"
+        "    U = Tensor(X)\n"
+        "    weights = [Tensor(W) for W, b in params]\n"
+        "    for l, (W, (_, b)) in enumerate(zip(weights, params), start=1):\n"
+        "        Z = add(matmul(U, transpose(W)), b)\n"
+        "        U = g(Z) if l < len(params) else Z\n"
+        "    loss = cross_entropy(U, y)\n"
+        "    backward(loss)\n"
+        "    return float(loss.value), [(W.grad, np.zeros_like(b)) for W, (_, b) in zip(weights, params)]",
+        "has no attribute 'value'",
     ),
     Mistake(
         "activation_on_logits",
