@@ -44,12 +44,18 @@ def timed(action) -> float:
     return time.perf_counter() - start
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="make bench-grade", description=__doc__.split("\n\n")[0])
+def benchmark_arguments(argv: list[str] | None, prog: str, doc: str, copies_help: str) -> argparse.Namespace:
+    """A benchmark's command line (an assignment, --copies N); nbgrader's alembic put first on PATH."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc.split("\n\n")[0])
     parser.add_argument("assignment", nargs="?", default="a1_forward_pass")
-    parser.add_argument("--copies", type=int, default=3, help="submissions of each kind (4 kinds)")
+    parser.add_argument("--copies", type=int, default=3, help=copies_help)
     args = parser.parse_args(argv)
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"  # nbgrader's alembic
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = benchmark_arguments(argv, "make bench-grade", __doc__, "submissions of each kind (4 kinds)")
     with tempfile.TemporaryDirectory(prefix="bench-grade-") as scratch:
         plain, ours = Path(scratch) / "plain", Path(scratch) / "make-grade"
         for course in (plain, ours):

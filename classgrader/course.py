@@ -24,6 +24,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from classgrader import slips
 from classgrader.errors import GradingError
+from classgrader.notebooks import is_test_cell
 
 # The largest notebook that is graded; a larger one is reported and scores zero.
 MAX_NOTEBOOK_BYTES = 20 * 2**20
@@ -192,12 +193,6 @@ def code_of(notebook: dict, source: dict) -> str:
             continue
         code.append(slips.text_of(cell))
     return "\n".join(code)
-
-
-def is_test_cell(cell: dict) -> bool:
-    """A cell marked as an autograded test."""
-    meta = slips.nbgrader_meta(cell)
-    return bool(meta.get("grade")) and not meta.get("solution")
 
 
 def read_regular_file(path: Path, limit: int = MAX_NOTEBOOK_BYTES) -> bytes:

@@ -92,7 +92,7 @@ def test_cells(resources: dict) -> dict[str, str]:
         return {cell.name: cell.source for cell in notebook.source_cells if cell.name in tests}
 
 
-def is_test_cell(cell, tests: dict[str, str]) -> bool:
+def is_gradebook_test_cell(cell, tests: dict[str, str]) -> bool:
     """A cell the grader runs itself: one of the gradebook's test cells, exactly as the gradebook has it."""
     grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
     return cell.cell_type == "code" and grade_id in tests and cell.source == tests[grade_id]
@@ -103,7 +103,7 @@ def answer_names(source_root: str, resources: dict, tests: dict[str, str]) -> se
     meta = resources["nbgrader"]
     source = Path(source_root) / meta["assignment"] / f"{meta['notebook']}.ipynb"
     cells = nbformat.read(source, as_version=4).cells
-    return assignment_names(cells, lambda cell: is_test_cell(cell, tests))
+    return assignment_names(cells, lambda cell: is_gradebook_test_cell(cell, tests))
 
 
 class ResilientExecute(Execute):
@@ -170,7 +170,7 @@ class ResilientExecute(Execute):
                     continue
                 self._running = index
                 self.timeout = self._time_for_a_cell()
-                if is_test_cell(cell, self._tests):
+                if is_gradebook_test_cell(cell, self._tests):
                     if index > replay_until:  # a test changes nothing in the kernel: no replay
                         self._checker.run_cell(cell, self.timeout, self.code_cells_executed + 1)
                         self.code_cells_executed += 1
@@ -207,7 +207,7 @@ class ResilientExecute(Execute):
     def _give_up_after(self, index: int, reason: NotebookNode | None = None) -> None:
         """Stop grading after cell `index`: the tests after it fail, saying why they were not run."""
         for cell in self.nb.cells[index + 1:]:
-            if is_test_cell(cell, self._tests):
+            if is_gradebook_test_cell(cell, self._tests):
                 cell.outputs = [reason or not_run_output()]
 
     def _replay(self, cell, resources, index: int) -> None:

@@ -45,6 +45,8 @@ from nbformat import NotebookNode
 from nbgrader.converters import GenerateFeedback
 from traitlets import default
 
+from classgrader.notebooks import is_test_cell, nbgrader_meta
+
 MISSING_ALT = "No description has been provided for this image"  # HTMLExporter's own placeholder
 
 TEXT_LIMIT = 100_000  # characters of one code cell's source or one output's text
@@ -384,25 +386,13 @@ def visible_test_source(source: str) -> str:
     return "\n".join([*lines, HIDDEN_TESTS_NOTE]).lstrip("\n")
 
 
-def nbgrader_metadata(cell: NotebookNode) -> dict:
-    """A cell's nbgrader metadata ({} if it has none, or none that is a dict)."""
-    meta = cell.get("metadata", {}).get("nbgrader")
-    return meta if isinstance(meta, dict) else {}
-
-
-def is_test_cell(cell: NotebookNode) -> bool:
-    """An nbgrader test cell: a graded code cell that is not the student's answer."""
-    meta = nbgrader_metadata(cell)
-    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
-
-
 def hidden_lines_of_test_cells(nb: NotebookNode) -> dict[str, set[int]]:
     """The hidden line numbers of every test cell, by the names its frames have in tracebacks."""
     hidden = {}
     for cell in nb.cells:
         if is_test_cell(cell):
             lines = hidden_line_numbers(text_of(cell.get("source")))
-            hidden[f"<test cell {nbgrader_metadata(cell).get('grade_id', '')}>"] = lines
+            hidden[f"<test cell {nbgrader_meta(cell).get('grade_id', '')}>"] = lines
             if type(cell.get("execution_count")) is int:
                 hidden[f"Cell In[{cell.execution_count}]"] = lines
     return hidden
@@ -457,7 +447,7 @@ def picture_with_alt_text(tag: re.Match) -> str:
 
 def safe_cell_metadata(cell: NotebookNode) -> dict:
     """The nbgrader metadata the template shows (scores, grade id, grader's comment), and nothing else."""
-    meta = nbgrader_metadata(cell)
+    meta = nbgrader_meta(cell)
     if not meta:
         return {}
     safe = {key: bool(meta[key]) for key in ("grade", "solution", "task") if key in meta}

@@ -1,7 +1,8 @@
-"""nbgrader notebooks as data: their answer cells, the reference answers, and filled-in copies.
+"""nbgrader notebooks as data: what a cell is to nbgrader, the reference answers, and filled-in copies.
 
-Used to make submissions (the demo class, and the tests' classes) from an assignment's source
-notebook (solutions/) and its release (exercises/).
+``nbgrader_meta`` and ``is_test_cell`` read any cell, however a submission shaped it (grading uses
+them on what students hand in). The rest makes submissions (the demo class, and the tests'
+classes) from an assignment's source notebook (solutions/) and its release (exercises/).
 """
 
 from pathlib import Path
@@ -11,9 +12,19 @@ import nbformat
 MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
-def nbgrader_meta(cell) -> dict:
-    """A cell's nbgrader metadata ({} for a cell nbgrader does not grade or lock)."""
-    return cell.metadata.get("nbgrader", {})
+def nbgrader_meta(cell: object) -> dict:
+    """A cell's nbgrader metadata: {} for a cell nbgrader does not grade or lock, or one not shaped as a dict."""
+    if not isinstance(cell, dict) or not isinstance(cell.get("metadata"), dict):
+        return {}
+    meta = cell["metadata"].get("nbgrader")
+    return meta if isinstance(meta, dict) else {}
+
+
+def is_test_cell(cell: object) -> bool:
+    """An nbgrader test cell: a graded code cell that is not the student's answer."""
+    meta = nbgrader_meta(cell)
+    return isinstance(cell, dict) and cell.get("cell_type") == "code" and bool(meta.get("grade")) \
+        and not meta.get("solution")
 
 
 def without_markers(text: str) -> str:

@@ -32,6 +32,8 @@ from pathlib import Path
 import nbformat
 from nbgrader.utils import compute_checksum
 
+from classgrader.notebooks import nbgrader_meta
+
 # How an LMS or a browser renames a file handed in again: "name-1", "name (1)", "name_1".
 RENAMED = re.compile(r"^(?P<stem>.*?)(?:-(?P<dash>\d+)| \((?P<paren>\d+)\)|_(?P<under>\d+))$")
 # Editors whose own notebook metadata is recognised in a note, by the key they write.
@@ -60,14 +62,6 @@ class Reading:
     notebook: dict | None = None
     mended: bool = False
     notes: list[str] = field(default_factory=list)
-
-
-def nbgrader_meta(cell: object) -> dict:
-    """A cell's nbgrader metadata, or {} if it has none or it is not shaped as a dict."""
-    if not isinstance(cell, dict) or not isinstance(cell.get("metadata"), dict):
-        return {}
-    meta = cell["metadata"].get("nbgrader")
-    return meta if isinstance(meta, dict) else {}
 
 
 def grade_id(cell: object) -> str | None:

@@ -18,7 +18,6 @@ local pool's (target: at most 10 % more), the speed-up of two workers over one (
 worker-hours at this rate. A benchmark, not a test: it reports, it does not fail on a slow machine.
 """
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -27,6 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from classgrader.bench import benchmark_arguments
 from classgrader.demo import make_demo_class
 from tests.browser import free_port
 from tests.cluster import Cluster
@@ -84,11 +84,8 @@ def timed_runs(scratch: Path, server: str, assignment: str, classes: dict[int, P
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="make bench-grade CLUSTER=local", description=__doc__.split("\n\n")[0])
-    parser.add_argument("assignment", nargs="?", default="a1_forward_pass")
-    parser.add_argument("--copies", type=int, default=3, help="submissions of each kind (4 kinds) in the smaller class")
-    args = parser.parse_args(argv)
-    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"  # nbgrader's alembic
+    args = benchmark_arguments(argv, "make bench-grade CLUSTER=local", __doc__,
+                               "submissions of each kind (4 kinds) in the smaller class")
     cores = len(os.sched_getaffinity(0))
     with tempfile.TemporaryDirectory(prefix="bench-cluster-") as folder, postgres_server() as server:
         scratch = Path(folder)

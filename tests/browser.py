@@ -10,7 +10,10 @@ import functools
 import http.server
 import os
 import socket
+import subprocess
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,3 +81,35 @@ def static_server(folder: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextlib.contextmanager
+def jupyter_lab_server(command: list[str], folder: Path, env: dict[str, str], port: int, token: str,
+                       log_path: Path) -> Iterator[None]:
+    """JupyterLab started with ``command`` in ``folder``, until its status page answers on 127.0.0.1:port;
+    stopped afterwards. Its output goes to ``log_path``, shown if it does not come up."""
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_until_up(f"http://127.0.0.1:{port}/api/status?token={token}", server, log_path)
+            yield
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+def wait_until_up(url: str, server: subprocess.Popen, log: Path, seconds: float = 60) -> None:
+    """Wait until ``url`` answers; fail with the end of the log if the server exits or stays silent."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"JupyterLab exited with code {server.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"JupyterLab did not answer within {seconds} s:\n{log.read_text()[-3000:]}")

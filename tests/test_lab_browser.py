@@ -8,16 +8,13 @@ The server is stopped afterwards.
 """
 
 import os
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from tests.browser import chromium_browser, free_port
+from tests.browser import chromium_browser, free_port, jupyter_lab_server
 from tests.notebooks import REPO, filled_release, reference_answers
 
 ASSIGNMENT = "a1_forward_pass"
@@ -44,31 +41,8 @@ def lab_url(tmp_path_factory):
     ]
     if os.geteuid() == 0:
         command.append("--allow-root")
-    log = open(folder / "lab.log", "w")
-    server = subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/api/status?token={TOKEN}", server, folder / "lab.log")
+    with jupyter_lab_server(command, folder, env, port, TOKEN, folder / "lab.log"):
         yield f"http://127.0.0.1:{port}/lab/tree/forward_pass.ipynb?token={TOKEN}"
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
-
-
-def wait_until_up(url: str, server: subprocess.Popen, log: Path, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"JupyterLab exited with code {server.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"JupyterLab did not answer within {seconds} s:\n{log.read_text()[-3000:]}")
 
 
 def type_answer(page, code: str) -> None:
@@ -106,14 +80,20 @@ def validate(page, screenshot: Path) -> str:
     return text
 
 
+def open_notebook(browser, url: str):
+    """A page with the notebook at ``url`` open in JupyterLab, its kernel idle, the news prompt declined."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(url)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90000)
+    news = page.get_by_role("button", name="No", exact=True)
+    if news.count():
+        news.click()
+    return page
+
+
 def test_student_validates_right_then_wrong_answer(lab_url, tmp_path):
     with chromium_browser() as browser:
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.goto(lab_url)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90000)
-        news = page.get_by_role("button", name="No", exact=True)
-        if news.count():
-            news.click()
+        page = open_notebook(browser, lab_url)
 
         type_answer(page, RIGHT_ANSWER)
         run_all_cells(page)

@@ -26,7 +26,7 @@ import pytest
 from sphinx.errors import ExtensionError
 
 from tests import test_lab_browser as lab
-from tests.browser import chromium_browser, free_port, static_server
+from tests.browser import chromium_browser, free_port, jupyter_lab_server, static_server
 from tests.notebooks import REPO, filled_release, reference_answers
 from web import student_downloads
 
@@ -117,12 +117,7 @@ def test_student_sets_up_from_the_website_and_validates(built_site, tmp_path):
     nbformat.write(filled_release(folder / NOTEBOOK, answers), folder / NOTEBOOK)
 
     with jupyter_lab(shlex.split(commands[-1]), folder, env) as url, chromium_browser() as browser:
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.goto(url)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90000)
-        news = page.get_by_role("button", name="No", exact=True)
-        if news.count():
-            news.click()
+        page = lab.open_notebook(browser, url)
         lab.type_answer(page, lab.RIGHT_ANSWER)
         lab.run_all_cells(page)
         passed = lab.validate(page, tmp_path / "student-validate-right.png")
@@ -164,18 +159,8 @@ def jupyter_lab(command: list[str], folder: Path, env: dict[str, str]) -> Iterat
         "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
         f"--IdentityProvider.token={TOKEN}", "--LabApp.news_url=",
     ] + (["--allow-root"] if os.geteuid() == 0 else [])
-    log_path = folder.parent / "lab.log"
-    with open(log_path, "w") as log:
-        server = subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            lab.wait_until_up(f"http://127.0.0.1:{port}/api/status?token={TOKEN}", server, log_path)
-            yield f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK}?token={TOKEN}"
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+    with jupyter_lab_server(command, folder, env, port, TOKEN, folder.parent / "lab.log"):
+        yield f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK}?token={TOKEN}"
 
 
 def test_students_requirements_are_the_course_pins():
