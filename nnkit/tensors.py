@@ -1,12 +1,12 @@
 """Gradient tensors: numerical Jacobians, the tensor chain rule, a linear layer's gradients.
 
-Convention (chapter 3): if X has shape (N1, ..., Nr) and Y = f(X) has shape
-(M1, ..., Ms), the gradient tensor dY/dX has shape (M1, ..., Ms, N1, ..., Nr):
+Convention (chapter 3): if X has shape (n_1, ..., n_r) and Y = f(X) has shape
+(m_1, ..., m_s), the gradient tensor dY/dX has shape (m_1, ..., m_s, n_1, ..., n_r):
 output indices first, then input indices,
 
     [dY/dX][i1, ..., is, j1, ..., jr] = dY[i1, ..., is] / dX[j1, ..., jr].
 
-For vectors this is the M x N Jacobian; for a scalar J it has the shape of X.
+For vectors this is the m x n Jacobian; for a scalar J it has the shape of X.
 """
 
 from typing import Callable
@@ -95,20 +95,21 @@ def chain_rule(dz_dy: Array, dy_dx: Array, y_order: int) -> Array:
 def linear_layer_jacobians(W: Array, x: Array) -> dict[str, Array]:
     """The three gradient tensors of z = W x + b, written out with Kronecker deltas.
 
-    z_i = sum_j W_ij x_j + b_i, so
-        dz_i/dW_kj = delta_ik x_j,   dz_i/db_k = delta_ik,   dz_i/dx_j = W_ij.
+    z_j = sum_k W_jk x_k + b_j (W_jk connects input k to output j), so
+        dz_j/dW_pk = delta_jp x_k,   dz_j/db_p = delta_jp,   dz_j/dx_k = W_jk.
 
     Args:
-        W: weights, shape (M, N).
-        x: input, shape (N,).
+        W: weights, shape (m, n).
+        x: input, shape (n,).
 
     Returns:
-        {"W": shape (M, M, N), "b": shape (M, M), "x": shape (M, N)}.
+        {"W": shape (m, m, n), entry [j, p, k] = dz_j/dW_pk (0-based),
+         "b": shape (m, m), "x": shape (m, n)}.
     """
     n_out = W.shape[0]
     delta = np.eye(n_out)
     return {
-        "W": np.einsum("ik,j->ikj", delta, x),
+        "W": np.einsum("jp,k->jpk", delta, x),
         "b": delta,
         "x": W.copy(),
     }

@@ -8,7 +8,7 @@ they can be tested without a browser:
 - ``linear_layer_shapes``: every array and gradient tensor, its shape, and
   the einsum string that computes it;
 - ``weight_entry_masks``: which entries of dz/dW can be non-zero, and which
-  ones are derivatives with respect to one chosen weight W[k, j];
+  ones are derivatives with respect to one chosen weight W[row, col];
 - ``draw_linear_layer_gradient``: the picture of W, x, z and dz/dW.
 
 The functions take numpy's 0-based indices; the labels they draw count from 1,
@@ -84,17 +84,17 @@ def shapes_table_html(batch_size: int, n_in: int, n_out: int) -> str:
 
 
 def weight_entry_masks(n_out: int, n_in: int, row: int, col: int) -> dict[str, NDArray[np.bool_]]:
-    """Where the entries of dz/dW (shape (m, m, n), entry [i, k, j] = dz_i/dW_kj) stand for one weight.
+    """Where the entries of dz/dW (shape (m, m, n), entry [j, p, k] = dz_j/dW_pk) stand for one weight.
 
-    For one sample, as in chapter 3: z_i = Σ_j W_ij x_j + b_i, so dz_i/dW_kj = δ_ik x_j.
+    For one sample, as in chapter 3: z_j = Σ_k W_jk x_k + b_j, so dz_j/dW_pk = δ_jp x_k.
 
     Args:
         n_out, n_in: m and n, the shape of W.
         row, col: the chosen weight W[row, col].
 
     Returns:
-        {"nonzero": True where dz_i/dW_kj = delta_ik x_j can be non-zero (i == k),
-         "selected": True on the derivatives of every z_i with respect to W[row, col],
+        {"nonzero": True where dz_j/dW_pk = delta_jp x_k can be non-zero (j == p),
+         "selected": True on the derivatives of every z_j with respect to W[row, col],
          "selected_nonzero": both: the single entry [row, row, col]}, each of shape (m, m, n).
     """
     if not (0 <= row < n_out and 0 <= col < n_in):
@@ -135,8 +135,8 @@ def draw_linear_layer_gradient(n_in: int, n_out: int, row: int = 0, col: int = 0
     """Picture of z = W x + b and of the gradient tensor dz/dW, one weight W[row, col] picked out.
 
     Top: W (m x n), x (n), b (m) and z (m) as grids of cells. Bottom: dz/dW
-    drawn as m slices, slice i being the m x n matrix dz_i/dW. Labels count from 1. Shaded cells
-    can be non-zero (only row i of slice i, equal to x^T); outlined cells are
+    drawn as m slices, slice j being the m x n matrix dz_j/dW. Labels count from 1. Shaded cells
+    can be non-zero (only row j of slice j, equal to x^T); outlined cells are
     the derivatives with respect to the chosen weight; the dark cell is the
     only one of them that is not zero.
 
@@ -195,7 +195,7 @@ def draw_linear_layer_gradient(n_in: int, n_out: int, row: int = 0, col: int = 0
         ax.text(left + n / 2, slice_top + 0.3, f"$\\partial z_{{{i + 1}}}/\\partial W$", ha="center", va="bottom", fontsize=9)
     ax.text(
         0, slice_top - m - 0.4,
-        f"$\\partial z/\\partial W$  ({m}, {m}, {n}): slice $i$ holds $\\partial z_i/\\partial W_{{kj}} = \\delta_{{ik}}\\, x_j$",
+        f"$\\partial z/\\partial W$  ({m}, {m}, {n}): slice $j$ holds $\\partial z_j/\\partial W_{{pk}} = \\delta_{{jp}}\\, x_k$",
         ha="left", va="top", fontsize=9,
     )
 
@@ -208,16 +208,16 @@ def draw_linear_layer_gradient(n_in: int, n_out: int, row: int = 0, col: int = 0
 
 
 def linear_layer_explorer() -> widgets.VBox:
-    """Sliders for N, n, m and the chosen weight W_kj (counted from 1); shows the picture and the table."""
+    """Sliders for N, n, m and the chosen weight W_jk (row j, column k, counted from 1); shows the picture and the table."""
     style = {"description_width": "150px"}
     batch_size = widgets.IntSlider(value=4, min=1, max=8, description="samples N (table)", style=style)
     n_in = widgets.IntSlider(value=3, min=1, max=5, description="inputs n", style=style)
     n_out = widgets.IntSlider(value=2, min=1, max=4, description="outputs m", style=style)
-    row = widgets.IntSlider(value=1, min=1, max=2, description="weight row k", style=style)
-    col = widgets.IntSlider(value=1, min=1, max=3, description="weight column j", style=style)
+    row = widgets.IntSlider(value=1, min=1, max=2, description="weight row j", style=style)
+    col = widgets.IntSlider(value=1, min=1, max=3, description="weight column k", style=style)
     image = picture(
         "The linear layer's tensors as grids of cells: W, x, b and z on top, and below them the gradient"
-        " tensor dz/dW, with the chosen weight W_kj and the entries of dz/dW it feeds marked dark."
+        " tensor dz/dW, with the chosen weight W_jk and the entries of dz/dW it feeds marked dark."
     )
     table = widgets.HTML()
 
