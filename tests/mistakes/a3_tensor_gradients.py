@@ -43,48 +43,48 @@ MISTAKES = [
         "p2_dJ_dz",
         "def logistic_dJ_dz(X, y, w, b):\n"
         "    z = X @ w + b\n"
-        "    return y - 1 / (1 + np.exp(-z))",
+        "    return (y - 1 / (1 + np.exp(-z))) / len(y)",
         "the sign is flipped",
     ),
     Mistake(
-        "logistic_mean",
+        "logistic_sum",
         "p2_dJ_dz",
         "def logistic_dJ_dz(X, y, w, b):\n"
         "    z = X @ w + b\n"
-        "    return (1 / (1 + np.exp(-z)) - y) / len(y)",
-        "J is the SUM over the samples",
+        "    return 1 / (1 + np.exp(-z)) - y  # as if J were the sum",
+        "J is the MEAN over the N samples",
     ),
     Mistake(
         "logistic_exp_for_sigma",
         "p2_dJ_dz",
         "def logistic_dJ_dz(X, y, w, b):\n"
         "    z = X @ w + b\n"
-        "    return np.exp(z) - y",
+        "    return (np.exp(z) - y) / len(y)",
         "not e^z",
     ),
     Mistake(
         "grads_X_for_XT",
         "p2_grads",
         "def logistic_grads(X, y, w, b):\n"
-        "    dJ_dz = 1 / (1 + np.exp(-(X @ w + b))) - y\n"
+        "    dJ_dz = (1 / (1 + np.exp(-(X @ w + b))) - y) / len(y)\n"
         "    return X @ dJ_dz, dJ_dz.sum()",
         "the ROWS of X, so it is X.T @ dJ_dz",
     ),
     Mistake(
-        "grads_mean",
+        "grads_sum",
         "p2_grads",
         "def logistic_grads(X, y, w, b):\n"
         "    dJ_dz = 1 / (1 + np.exp(-(X @ w + b))) - y\n"
-        "    return X.T @ dJ_dz / len(y), dJ_dz.mean()",
-        "J is the SUM over the samples, not the mean",
+        "    return X.T @ dJ_dz, dJ_dz.sum()  # as if J were the sum",
+        "J is the MEAN over the samples, not the sum",
     ),
     Mistake(
         "grads_one_sample",
         "p2_grads",
         "def logistic_grads(X, y, w, b):\n"
-        "    dJ_dz = 1 / (1 + np.exp(-(X @ w + b))) - y\n"
+        "    dJ_dz = (1 / (1 + np.exp(-(X @ w + b))) - y) / len(y)\n"
         "    i = 0\n"
-        "    return dJ_dz[i] * X[i], dJ_dz[i]  # dJ/dw_j = dJ/dz_i x_ij",
+        "    return dJ_dz[i] * X[i], dJ_dz[i]  # dJ/dw_k = dJ/dz_i x_ik",
         "the chain rule sums over all samples i",
     ),
     # Problem 3: a sigmoid layer
@@ -92,9 +92,9 @@ MISTAKES = [
         "tensors_no_sigma_prime",
         "p3_tensors",
         "def sigmoid_layer_tensors(W, b, x):\n"
-        "    M = W.shape[0]\n"
-        "    du_dz = np.eye(M)\n"
-        "    return du_dz, np.einsum('ik,j->ikj', du_dz, x), du_dz, W",
+        "    m = W.shape[0]\n"
+        "    du_dz = np.eye(m)\n"
+        "    return du_dz, np.einsum('jp,k->jpk', du_dz, x), du_dz, W",
         "sigma'(z) is missing",
     ),
     Mistake(
@@ -103,8 +103,8 @@ MISTAKES = [
         "def sigmoid_layer_tensors(W, b, x):\n"
         "    s = 1 / (1 + np.exp(-(W @ x + b)))\n"
         "    sp = s * (1 - s)\n"
-        "    return sp, np.einsum('ik,j->ikj', np.diag(sp), x), np.diag(sp), sp[:, None] * W",
-        "du/dz is the M x M matrix diag(sigma'(z))",
+        "    return sp, np.einsum('jp,k->jpk', np.diag(sp), x), np.diag(sp), sp[:, None] * W",
+        "du/dz is the m x m matrix diag(sigma'(z))",
     ),
     Mistake(
         "tensors_dW_axes",
@@ -112,8 +112,8 @@ MISTAKES = [
         "def sigmoid_layer_tensors(W, b, x):\n"
         "    s = 1 / (1 + np.exp(-(W @ x + b)))\n"
         "    du_dz = np.diag(s * (1 - s))\n"
-        "    return du_dz, np.einsum('ik,j->ijk', du_dz, x), du_dz, du_dz @ W",
-        "the axes of du/dW are (i, k, j)",
+        "    return du_dz, np.einsum('jp,k->jkp', du_dz, x), du_dz, du_dz @ W",
+        "the axes of du/dW are (j, p, k)",
     ),
     Mistake(
         "tensors_seed_sigma_prime",
@@ -122,7 +122,7 @@ MISTAKES = [
         "    z = W @ x + b\n"
         "    s = 1 / (1 + np.exp(-z))\n"
         "    du_dz = np.diag(s * (1 - np.exp(-z)))\n"
-        "    return du_dz, np.einsum('ik,j->ikj', du_dz, x), du_dz, du_dz @ W",
+        "    return du_dz, np.einsum('jp,k->jpk', du_dz, x), du_dz, du_dz @ W",
         "not sigma(z) (1 - e^-z)",
     ),
     Mistake(
@@ -132,8 +132,8 @@ MISTAKES = [
         "    s = 1 / (1 + np.exp(-(W @ x + b)))\n"
         "    sp = s * (1 - s)\n"
         "    du_dz = np.diag(sp)\n"
-        "    return du_dz, np.einsum('ik,j->ikj', du_dz, x), du_dz, W * sp",
-        "sigma'(z_i) belongs to ROW i of W",
+        "    return du_dz, np.einsum('jp,k->jpk', du_dz, x), du_dz, W * sp",
+        "sigma'(z_j) belongs to ROW j of W",
     ),
     Mistake(
         "grads_no_sigma_prime",
@@ -150,7 +150,7 @@ MISTAKES = [
         "    s = 1 / (1 + np.exp(-(W @ x + b)))\n"
         "    dJ_dz = dJ_du * np.diag(s * (1 - s))\n"
         "    return dJ_dz, np.outer(dJ_dz, x), dJ_dz, W.T @ dJ_dz",
-        "dJ/dz is a vector of length M",
+        "dJ/dz is a vector of length m",
     ),
     Mistake(
         "grads_outer_transposed",
@@ -183,33 +183,33 @@ MISTAKES = [
         "squared_lost_factor_2",
         "p4_grads",
         "def squared_loss_grads(W, b, x, y):\n"
-        "    dL_dz = W @ x + b - y\n"
-        "    return dL_dz, np.outer(dL_dz, x), dL_dz, W.T @ dL_dz",
+        "    dJ_dz = W @ x + b - y\n"
+        "    return dJ_dz, np.outer(dJ_dz, x), dJ_dz, W.T @ dJ_dz",
         "the factor 2",
     ),
     Mistake(
         "squared_sign",
         "p4_grads",
         "def squared_loss_grads(W, b, x, y):\n"
-        "    dL_dz = 2 * (y - (W @ x + b))\n"
-        "    return dL_dz, np.outer(dL_dz, x), dL_dz, W.T @ dL_dz",
+        "    dJ_dz = 2 * (y - (W @ x + b))\n"
+        "    return dJ_dz, np.outer(dJ_dz, x), dJ_dz, W.T @ dJ_dz",
         "the sign is flipped",
     ),
     Mistake(
         "squared_dW_transposed",
         "p4_grads",
         "def squared_loss_grads(W, b, x, y):\n"
-        "    dL_dz = 2 * (W @ x + b - y)\n"
-        "    return dL_dz, np.outer(x, dL_dz), dL_dz, W.T @ dL_dz",
-        "dL/dW is transposed",
+        "    dJ_dz = 2 * (W @ x + b - y)\n"
+        "    return dJ_dz, np.outer(x, dJ_dz), dJ_dz, W.T @ dJ_dz",
+        "dJ/dW is transposed",
     ),
     Mistake(
         "squared_dx_no_sum",
         "p4_grads",
         "def squared_loss_grads(W, b, x, y):\n"
-        "    dL_dz = 2 * (W @ x + b - y)\n"
-        "    return dL_dz, np.outer(dL_dz, x), dL_dz, dL_dz[:, None] * W  # 2 (z_i - y_i) W_ij",
-        "the sum over i is missing",
+        "    dJ_dz = 2 * (W @ x + b - y)\n"
+        "    return dJ_dz, np.outer(dJ_dz, x), dJ_dz, dJ_dz[:, None] * W  # 2 (z_j - y_j) W_jk",
+        "the sum over j is missing",
     ),
     # Problem 5: the tensor chain rule
     Mistake(
