@@ -18,28 +18,29 @@ _P1_HEAD = (
 _P2_HEAD = (
     "def cross_entropy_backprop(X, y, W1, b1, W2, b2):\n"
     "    N = X.shape[0]\n"
-    "    Z1 = X @ W1.T + b1\n"
-    "    U1 = np.maximum(Z1, 0.0)\n"
-    "    Z2 = U1 @ W2.T + b2\n"
-    "    shifted = Z2 - Z2.max(axis=1, keepdims=True)\n"
+    "    Z_H = X @ W1.T + b1\n"
+    "    U_H = np.maximum(Z_H, 0.0)\n"
+    "    Z_O = U_H @ W2.T + b2\n"
+    "    shifted = Z_O - Z_O.max(axis=1, keepdims=True)\n"
     "    P = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)\n"
     "    R = np.eye(W2.shape[0])[y]\n"
     "    loss = np.mean(np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(N), y])\n"
 )
 
 _P2_TAIL = (
-    "    grads = {'W2': dZ2.T @ U1, 'b2': dZ2.sum(axis=0)}\n"
-    "    dZ1 = (dZ2 @ W2) * (Z1 > 0)\n"
-    "    grads['W1'] = dZ1.T @ X\n"
-    "    grads['b1'] = dZ1.sum(axis=0)\n"
+    "    grads = {'W2': Delta_O.T @ U_H, 'b2': Delta_O.sum(axis=0)}\n"
+    "    Delta_H = (Delta_O @ W2) * (Z_H > 0)\n"
+    "    grads['W1'] = Delta_H.T @ X\n"
+    "    grads['b1'] = Delta_H.sum(axis=0)\n"
     "    return loss, grads\n"
 )
 
 _P3_HEAD = (
-    "def exp_model_grads(X, y, W, b, alpha):\n"
-    "    Z = X @ W.T + b\n"
-    "    U = np.exp(Z)\n"
-    "    y_hat = U @ alpha\n"
+    "def exp_model_grads(X, y, W1, b1, W2):\n"
+    "    N = X.shape[0]\n"
+    "    Z_H = X @ W1.T + b1\n"
+    "    U_H = np.exp(Z_H)\n"
+    "    y_hat = U_H @ W2[0]\n"
 )
 
 _P4_HEAD = (
@@ -155,19 +156,19 @@ MISTAKES = [
     Mistake(
         "p2_no_one_hot",
         "p2_cross_entropy",
-        _P2_HEAD + "    dZ2 = P / N\n" + _P2_TAIL,
+        _P2_HEAD + "    Delta_O = P / N\n" + _P2_TAIL,
         "one-hot target is not subtracted",
     ),
     Mistake(
         "p2_sum_not_mean",
         "p2_cross_entropy",
-        _P2_HEAD.replace("loss = np.mean(", "loss = np.sum(") + "    dZ2 = P - R\n" + _P2_TAIL,
+        _P2_HEAD.replace("loss = np.mean(", "loss = np.sum(") + "    Delta_O = P - R\n" + _P2_TAIL,
         "instead of the mean",
     ),
     Mistake(
         "p2_no_relu_prime",
         "p2_cross_entropy",
-        _P2_HEAD + "    dZ2 = (P - R) / N\n" + _P2_TAIL.replace(" * (Z1 > 0)", ""),
+        _P2_HEAD + "    Delta_O = (P - R) / N\n" + _P2_TAIL.replace(" * (Z_H > 0)", ""),
         "ReLU'(z^H) is missing",
     ),
     Mistake(
@@ -181,33 +182,41 @@ MISTAKES = [
     ),
     # Problem 3: the exponential model
     Mistake(
-        "p3_mean_loss",
+        "p3_sum_loss",
         "p3_forward",
-        "def exp_model_forward(X, y, W, b, alpha):\n"
-        "    Z = X @ W.T + b\n    U = np.exp(Z)\n    y_hat = U @ alpha\n"
-        "    return Z, U, y_hat, np.mean((y - y_hat) ** 2)\n",
-        "SUM of the squared errors",
+        "def exp_model_forward(X, y, W1, b1, W2):\n"
+        "    Z_H = X @ W1.T + b1\n    U_H = np.exp(Z_H)\n    y_hat = U_H @ W2[0]\n"
+        "    return Z_H, U_H, y_hat, np.sum((y - y_hat) ** 2)   # the lecture notes' L\n",
+        "MEAN of the squared errors",
     ),
     Mistake(
         "p3_sign_flipped",
         "p3_grads",
-        _P3_HEAD + "    dy_hat = 2.0 * (y - y_hat)\n    dZ = np.outer(dy_hat, alpha) * U\n"
-        "    return {'alpha': U.T @ dy_hat, 'W': dZ.T @ X, 'b': dZ.sum(axis=0)}\n",
+        _P3_HEAD + "    dJ_dy_hat = 2.0 * (y - y_hat) / N\n    Delta_H = np.outer(dJ_dy_hat, W2[0]) * U_H\n"
+        "    return {'W2': (dJ_dy_hat @ U_H)[None, :], 'W1': Delta_H.T @ X, 'b1': Delta_H.sum(axis=0)}\n",
         "sign is flipped",
+    ),
+    Mistake(
+        "p3_sum_not_mean",
+        "p3_grads",
+        _P3_HEAD + "    dJ_dy_hat = 2.0 * (y_hat - y)   # the gradient of the lecture notes' sum L\n"
+        "    Delta_H = np.outer(dJ_dy_hat, W2[0]) * U_H\n"
+        "    return {'W2': (dJ_dy_hat @ U_H)[None, :], 'W1': Delta_H.T @ X, 'b1': Delta_H.sum(axis=0)}\n",
+        "with the 1/N",
     ),
     Mistake(
         "p3_u_for_x",
         "p3_grads",
-        _P3_HEAD + "    dy_hat = 2.0 * (y_hat - y)\n    dZ = np.outer(dy_hat, alpha) * U\n"
-        "    return {'alpha': U.T @ dy_hat, 'W': dZ.T @ U, 'b': dZ.sum(axis=0)}\n",
-        "the INPUT, not u_ik",
+        _P3_HEAD + "    dJ_dy_hat = 2.0 * (y_hat - y) / N\n    Delta_H = np.outer(dJ_dy_hat, W2[0]) * U_H\n"
+        "    return {'W2': (dJ_dy_hat @ U_H)[None, :], 'W1': Delta_H.T @ U_H, 'b1': Delta_H.sum(axis=0)}\n",
+        "the INPUT, not u^H_ik",
     ),
     Mistake(
         "p3_no_exp_factor",
         "p3_grads",
-        _P3_HEAD + "    dy_hat = 2.0 * (y_hat - y)\n    dZ = np.outer(dy_hat, alpha)\n"
-        "    return {'alpha': U.T @ dy_hat, 'W': dZ.T @ X, 'b': dZ.sum(axis=0)}\n",
-        "exp(z_ij) is missing",
+        _P3_HEAD + "    dJ_dy_hat = 2.0 * (y_hat - y) / N\n    Delta_H = np.outer(dJ_dy_hat, W2[0])\n"
+        "    return {'W2': (dJ_dy_hat @ U_H)[None, :], 'W1': Delta_H.T @ X, 'b1': Delta_H.sum(axis=0)}\n",
+        "exp(z^H_ij) is missing",
     ),
     # Problem 4: two sigmoid hidden layers
     Mistake(
@@ -279,14 +288,15 @@ MISTAKES = [
     Mistake(
         "p6_no_biases",
         "p6_count",
-        _p6("    return sum(a * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))\n"),
+        _p6("    return sum(N_prev * N_l for N_prev, N_l in zip(layer_sizes[:-1], layer_sizes[1:]))\n"),
         "the biases are missing",
     ),
     Mistake(
         "p6_bias_per_input",
         "p6_count",
         _p6("    extra = 1 if biases else 0\n"
-            "    return sum((a + extra) * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:])) + extra * layer_sizes[0]\n"),
+            "    pairs = zip(layer_sizes[:-1], layer_sizes[1:])\n"
+            "    return sum((N_prev + extra) * N_l for N_prev, N_l in pairs) + extra * layer_sizes[0]\n"),
         "the inputs have no biases",
     ),
 ]
