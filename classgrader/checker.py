@@ -20,9 +20,12 @@ end of the conversation, with the cell's time limit and the checks for a kernel 
 
 import ast
 import builtins
+import ctypes
 import io
 import itertools
+import re
 import sys
+import threading
 import time
 import traceback
 import warnings
@@ -40,6 +43,12 @@ from nnkit import grading
 
 # What the grader runs in the student's kernel to start the conversation for one test cell.
 SERVE = "__import__('classgrader.agent', fromlist=['serve']).serve()"
+# What the student's code prints during a test goes between these lines of the test cell's output, so that
+# the feedback page can leave it out after hidden tests (classgrader.feedback.students_output).
+STUDENT_OUTPUT = ("### BEGIN WHAT YOUR CODE PRINTED", "### END WHAT YOUR CODE PRINTED")
+# The last line of a test cell's traceback when the student's code raised the error (feedback: its message
+# is not shown where it could carry hidden inputs). Only the checker adds it; a message cannot remove it.
+STUDENT_ERROR = "[raised by the student's code]"
 # How long an interrupted kernel has to stop the student's code before it counts as dead.
 INTERRUPT_GRACE_SECONDS = 10.0
 POLL_SECONDS = 0.5
@@ -50,6 +59,49 @@ class CellTimeoutError(BaseException):
     `except Exception` does not swallow it and go on calling the stuck code)."""
 
 
+class GraderOutOfTime(CellTimeoutError):
+    """The test's own work here, on what the student's code returned, ran out of the cell's time."""
+
+    def __str__(self) -> str:
+        return "the test's checks of what the student's code returned ran out of time in the grader"
+
+
+class GraderClock:
+    """Stops the grader's own work on one test cell after `seconds`: the kernel's clock (KernelLink)
+    only runs while the grader waits for the kernel, and a check on a huge answer can take hours.
+
+    The thread that entered gets GraderOutOfTime at its next Python instruction; a stop that came
+    too late to be raised is taken back when the block ends.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.lock = threading.Lock()
+        self.armed = False
+        self.rang = False
+
+    def __enter__(self) -> "GraderClock":
+        self.thread = threading.get_ident()
+        self.armed = True
+        self.timer = threading.Timer(self.seconds, self._ring)
+        self.timer.daemon = True
+        self.timer.start()
+        return self
+
+    def _ring(self) -> None:
+        with self.lock:
+            if self.armed:
+                self.rang = True
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.thread), ctypes.py_object(GraderOutOfTime))
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self.lock:
+            self.armed = False
+            self.timer.cancel()
+            if self.rang:  # not raised yet (the block ended first): take it back
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.thread), None)
+
+
 class KernelDied(BaseException):
     """The student's kernel died during a test (a BaseException, so that a test's own `except
     Exception` does not swallow it: the kernel must be replaced before grading goes on)."""
@@ -57,6 +109,8 @@ class KernelDied(BaseException):
 
 class StudentCodeError(Exception):
     """The student's code raised an exception that is not one of Python's own."""
+
+    from_student_code = True
 
 
 class KernelLink:
@@ -233,14 +287,16 @@ class Checker(wire.Side):
         printed = Printed()
         try:
             self.link.start(seconds)
-            self.namespace.update(self.student_names(cell.source))
-            with printed.into("visible"), warnings.catch_warnings():
-                warnings.simplefilter("default")
-                result = run_source(visible, self.namespace, name)
-            if hidden is not None:
-                with printed.into("hidden"), warnings.catch_warnings():
+            # Past the kernel's own limit and its grace to stop: the kernel's clock comes first.
+            with GraderClock(seconds + 2 * INTERRUPT_GRACE_SECONDS):
+                self.namespace.update(self.student_names(cell.source))
+                with printed.into("visible"), warnings.catch_warnings():
                     warnings.simplefilter("default")
-                    result = run_source(hidden, self.namespace, name)
+                    result = run_source(visible, self.namespace, name)
+                if hidden is not None:
+                    with printed.into("hidden"), warnings.catch_warnings():
+                        warnings.simplefilter("default")
+                        result = run_source(hidden, self.namespace, name)
             self.link.stop()
         except KernelDied as error:
             cell.outputs = printed.outputs()
@@ -311,7 +367,7 @@ class Checker(wire.Side):
                 raise student_error(reply)
             if reply["kind"] != "result":
                 raise StudentCodeError("the student's kernel answered out of turn")
-            print(reply["printed"], end="")  # into the test cell's output, as in the student's kernel
+            print(student_output(reply["printed"]), end="")  # into the test cell's output, as in the kernel
             for key in send_back:
                 if key in reply["changed"]:
                     original = args[int(key)] if key.isdigit() else kwargs[key]
@@ -396,9 +452,11 @@ def student_error(info: dict) -> Exception:
     where = info["traceback"].strip()
     if where and name != "AssertionError":
         message += "\n\nWhere it happened in your code (last lines of the traceback):\n" + where[-1500:]
-    if name in wire.EXCEPTIONS:
-        return wire.EXCEPTIONS[name](message)
-    return StudentCodeError(f"{name}: {message}")
+    if name not in wire.EXCEPTIONS:
+        return StudentCodeError(f"{name}: {message}")
+    error = wire.EXCEPTIONS[name](message)
+    error.from_student_code = True
+    return error
 
 
 def assignment_names(cells: list[NotebookNode], is_test: Any) -> set[str]:
@@ -508,12 +566,25 @@ class Printed:
         return outputs
 
 
+def student_output(printed: str) -> str:
+    """What the student's code printed, between the STUDENT_OUTPUT lines; its own lines that look like a
+    marker (of these, or of hidden tests) are changed, so that they cannot end or start a hidden part."""
+    if not printed:
+        return ""
+    lines = [line.replace("###", "# # #") if "###" in line or "HIDDEN TESTS" in line.upper() else line
+             for line in printed.rstrip("\n").split("\n")]
+    lines = [re.sub(r"(?i)hidden tests", "hidden-tests", line) for line in lines]
+    return "\n".join([STUDENT_OUTPUT[0], *lines, STUDENT_OUTPUT[1]]) + "\n"
+
+
 def error_output(error: BaseException) -> NotebookNode:
     """An error output as a kernel writes it, with the test's frames (not the grader's)."""
     frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename.startswith("<test cell")]
     lines = traceback.format_list(frames) + traceback.format_exception_only(type(error), error)
-    return NotebookNode(output_type="error", ename=type(error).__name__, evalue=str(error),
-                        traceback=["Traceback (most recent call last):", *(line.rstrip("\n") for line in lines)])
+    lines = ["Traceback (most recent call last):", *(line.rstrip("\n") for line in lines)]
+    if getattr(error, "from_student_code", False):
+        lines.append(STUDENT_ERROR)
+    return NotebookNode(output_type="error", ename=type(error).__name__, evalue=str(error), traceback=lines)
 
 
 def cell_name(cell: NotebookNode) -> str:

@@ -45,6 +45,7 @@ from nbformat import NotebookNode
 from nbgrader.converters import GenerateFeedback
 from traitlets import default
 
+from classgrader.checker import STUDENT_ERROR, STUDENT_OUTPUT
 from classgrader.notebooks import is_test_cell, nbgrader_meta
 
 MISSING_ALT = "No description has been provided for this image"  # HTMLExporter's own placeholder
@@ -66,6 +67,9 @@ AFTER_HIDDEN_TESTS_NOTE = ("(What this cell showed while it was graded is not sh
                            "whose inputs it could show. Your own notebook has your outputs.)")
 # Lines of nnkit.grading's messages that help without giving the expected values away.
 HELPFUL_LINES = ("This looks like a common mistake:", "Hint:")
+AFTER_HIDDEN_TESTS_OUTPUT = "(What your code printed here is not shown: it ran after hidden tests, whose inputs it could show.)"
+AFTER_HIDDEN_TESTS_ERROR = ("your code raised this error in a hidden test, or after hidden tests had run; its message "
+                            "is not shown, as it could show their inputs. Run the notebook yourself to see it.")
 # Errors classgrader's execute writes itself (no test code in them): shown as they are.
 GRADER_ERRORS = {"DeadKernelError", "NotRunError"}
 
@@ -240,7 +244,7 @@ class Redactor:
                                       if isinstance(language.get(key), str)}}
         cells, after_hidden_tests = [], False
         for cell in nb.cells:
-            safe = self.cell(cell)
+            safe = self.cell(cell, after_hidden_tests)
             if safe is not None and after_hidden_tests and safe.cell_type == "code" and not is_test_cell(cell):
                 safe.outputs = [text_output(AFTER_HIDDEN_TESTS_NOTE)] if safe.outputs else []
             if safe is not None and after_hidden_tests and safe.cell_type == "code":
@@ -250,8 +254,9 @@ class Redactor:
         return NotebookNode(nbformat=nb.get("nbformat", 4), nbformat_minor=nb.get("nbformat_minor", 5),
                             metadata=metadata, cells=[cell for cell in cells if cell is not None])
 
-    def cell(self, cell: NotebookNode) -> NotebookNode | None:
-        """A cell as the page shows it (None for a cell the page does not show)."""
+    def cell(self, cell: NotebookNode, after_hidden_tests: bool = False) -> NotebookNode | None:
+        """A cell as the page shows it (None for a cell the page does not show); after hidden tests
+        have run, a test cell shows nothing that the student's code printed or put in an error."""
         safe = NotebookNode(cell_type=cell.get("cell_type"), metadata=safe_cell_metadata(cell), source="")
         if isinstance(cell.get("id"), str):
             safe.id = cell.id
@@ -260,7 +265,7 @@ class Redactor:
             source = visible_test_source(source) if is_test_cell(cell) else source
             safe.source = self.source(source, self.texts, "\n# ")
             safe.execution_count = count_or_none(cell.get("execution_count"))
-            safe.outputs = self.outputs(cell)
+            safe.outputs = self.outputs(cell, after_hidden_tests and is_test_cell(cell))
         elif safe.cell_type == "markdown":
             safe.source = self.source(source, self.markup, "\n\n")
             safe.attachments = self.attachments(cell.get("attachments"))
@@ -285,21 +290,22 @@ class Redactor:
                 kept[str(name)] = pictures
         return kept
 
-    def outputs(self, cell: NotebookNode) -> list[NotebookNode]:
+    def outputs(self, cell: NotebookNode, students_words_hidden: bool = False) -> list[NotebookNode]:
         shown = []
         for output in cell.get("outputs", []):
             kind = output.get("output_type")
             if kind == "stream":
-                shown += self.stream(output)
+                shown += self.stream(output, students_words_hidden)
             elif kind in ("display_data", "execute_result"):
                 shown += self.display(output)
             elif kind == "error":
-                shown += self.error(output, cell)
+                shown += self.error(output, cell, students_words_hidden)
         return shown
 
-    def stream(self, output: NotebookNode) -> list[NotebookNode]:
+    def stream(self, output: NotebookNode, students_words_hidden: bool = False) -> list[NotebookNode]:
         name = "stderr" if output.get("name") == "stderr" else "stdout"
-        text, cut = self.texts.take(without_hidden_lines(plain(text_of(output.get("text")))))
+        text = without_hidden_lines(plain(text_of(output.get("text"))))
+        text, cut = self.texts.take(students_output(text, shown=not students_words_hidden))
         return [NotebookNode(output_type="stream", name=name, text=text)] + cut_outputs(cut)
 
     def display(self, output: NotebookNode) -> list[NotebookNode]:
@@ -328,14 +334,22 @@ class Redactor:
             shown.execution_count = count_or_none(output.get("execution_count"))
         return [shown] + cut_outputs(cut)
 
-    def error(self, output: NotebookNode, cell: NotebookNode) -> list[NotebookNode]:
-        """An error: in a test cell only its message; elsewhere its traceback too, unless it runs through a test."""
+    def error(self, output: NotebookNode, cell: NotebookNode, students_words_hidden: bool = False) -> list[NotebookNode]:
+        """An error: in a test cell only its message; elsewhere its traceback too, unless it runs through a test.
+        After hidden tests, a test cell's error that the student's code raised shows only its type."""
         ename = str(output.get("ename", "Error"))[:100]
         evalue = without_hidden_lines(plain(text_of(output.get("evalue"))[:TEXT_LIMIT]))
-        traceback = plain("\n".join(text_of(line) for line in output.get("traceback", [])))
+        lines = output.get("traceback", [])
+        traceback = plain("\n".join(text_of(line) for line in lines))
         frames = frames_in_test_cells(traceback, self.hidden_lines)
         if is_test_cell(cell) or frames:
-            if ename in GRADER_ERRORS or (frames and not self.failed_in_hidden_test(frames)):
+            in_hidden_test = not frames or self.failed_in_hidden_test(frames)
+            students = isinstance(lines, list) and bool(lines) and lines[-1] == STUDENT_ERROR
+            if ename in GRADER_ERRORS:
+                message = cut_message(f"{ename}: {evalue}")
+            elif students and (students_words_hidden or in_hidden_test):
+                message = f"{ename}: {AFTER_HIDDEN_TESTS_ERROR}"
+            elif not in_hidden_test:
                 message = cut_message(f"{ename}: {evalue}")
             else:
                 message = hidden_failure_message(ename, evalue)
@@ -367,6 +381,28 @@ def hidden_line_numbers(source: str) -> set[int]:
             if END_HIDDEN in marker and BEGIN_HIDDEN not in marker:
                 inside = False
     return hidden
+
+
+def students_output(text: str, shown: bool) -> str:
+    """A test cell's output with what the student's code printed (between the checker's markers, see
+    ``classgrader.checker.STUDENT_OUTPUT``) either kept without its markers, or replaced by a note."""
+    if STUDENT_OUTPUT[0] not in text:
+        return text
+    kept, inside, noted = [], False, False
+    for line in LINE_BREAK.split(text):
+        if line == STUDENT_OUTPUT[0]:
+            inside = True
+            continue
+        if line == STUDENT_OUTPUT[1]:
+            inside = False
+            continue
+        if inside and not shown:
+            if not noted:
+                kept.append(AFTER_HIDDEN_TESTS_OUTPUT)
+                noted = True
+            continue
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def without_hidden_lines(text: str) -> str:

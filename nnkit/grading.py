@@ -492,8 +492,10 @@ def call_without(modules: Sequence[str], func: Callable[..., Any], *args: Any, k
     return result
 
 
-# A stand-in is the test's own code, run on what the student's code passes it: that must be small.
+# A stand-in is the test's own code, run on what the student's code passes it: that must be small, in all
+# and along every axis (a product of a (2000, 1) and a (1, 2000) array is already 4 million numbers).
 MAX_STAND_IN_ITEMS = 100_000
+MAX_STAND_IN_AXIS = 2_000
 
 
 def check_on_its_own(check: Callable[[], None], stand_ins: dict[str, Callable[..., Any]]) -> None:
@@ -532,7 +534,8 @@ def _stand_in(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
 
     def stand_in(*args: Any, **kwargs: Any) -> Any:
         if _count_items((args, kwargs), MAX_STAND_IN_ITEMS) > MAX_STAND_IN_ITEMS:
-            raise ValueError(f"{name} (the test's stand-in) takes at most {MAX_STAND_IN_ITEMS} numbers and items.")
+            raise ValueError(f"{name} (the test's stand-in) takes at most {MAX_STAND_IN_ITEMS} numbers and items, "
+                             f"and arrays of at most {MAX_STAND_IN_AXIS} along any axis.")
         watcher = sys.getprofile()
         sys.setprofile(None)
         try:
@@ -545,9 +548,10 @@ def _stand_in(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _count_items(value: Any, budget: int) -> int:
-    """How many numbers and container items ``value`` holds, counting no further than just past ``budget``."""
+    """How many numbers and container items ``value`` holds, counting no further than just past ``budget``;
+    an array longer than ``MAX_STAND_IN_AXIS`` along an axis counts as more than any budget."""
     if isinstance(value, np.ndarray):
-        return int(value.size)
+        return int(value.size) if max(value.shape, default=0) <= MAX_STAND_IN_AXIS else budget + 1
     if isinstance(value, dict):
         value = [*value.keys(), *value.values()]
     if not isinstance(value, (list, tuple)):
@@ -558,6 +562,30 @@ def _count_items(value: Any, budget: int) -> int:
             break
         total += _count_items(item, budget - total)
     return total
+
+
+def for_these_arguments(function: Callable[..., Any], *args: Any) -> Callable[..., Any]:
+    """A stand-in that returns ``function(*args)`` when it is called with exactly these arguments (equal
+    values, given by position or keyword), and refuses any others: the right answer on the test's own
+    inputs, and nothing to compute with on a student's."""
+
+    def stand_in(*given: Any, **given_by_keyword: Any) -> Any:
+        values = [*given, *given_by_keyword.values()]
+        if len(values) != len(args) or not all(_same(value, arg) for value, arg in zip(values, args)):
+            raise ValueError(f"the test's stand-in for {_func_name(function)} answers only for the test's own arguments.")
+        return function(*args)
+
+    return stand_in
+
+
+def _same(value: Any, expected: Any) -> bool:
+    """Equal values: arrays of the same shape and entries, sequences item by item, anything else by ==."""
+    if isinstance(expected, np.ndarray) or isinstance(value, np.ndarray):
+        return np.shape(value) == np.shape(expected) and bool(np.array_equal(value, expected))
+    if isinstance(expected, (list, tuple)):
+        return isinstance(value, (list, tuple)) and len(value) == len(expected) \
+            and all(_same(item, want) for item, want in zip(value, expected))
+    return type(value) is type(expected) and value == expected
 
 
 @contextmanager

@@ -450,3 +450,19 @@ def test_a_stand_in_may_use_nnkit_where_the_answer_may_not():
     notebook["nnkit"] = nnkit
     with pytest.raises(AssertionError, match="don't call nnkit"):            # the answer itself may not
         grading.check_on_its_own(lambda: check_step(notebook), by_nnkit)
+
+
+def test_a_stand_in_refuses_an_array_long_along_one_axis():
+    notebook = notebook_with("def gradient(w):\n    return 4.0 * w")
+    exec("def step(w):\n    gradient(np.zeros((2001, 1)))\n    return w - 0.5 * gradient(w)\n", notebook)  # noqa: S102
+    with pytest.raises(AssertionError, match="gives -1.0"):
+        grading.check_on_its_own(lambda: check_step(notebook), RIGHT_GRADIENT)
+
+
+def test_a_stand_in_for_these_arguments_answers_for_those_only():
+    X, params = np.arange(6.0).reshape(2, 3), [(np.ones((2, 3)), np.zeros(2))]
+    stand_in = grading.for_these_arguments(lambda X, params, activation: float(X.sum()), X, params, "relu")
+    assert stand_in(X.copy(), [(np.ones((2, 3)), np.zeros(2))], activation="relu") == 15.0
+    for other in [(X + 1, params, "relu"), (X, params, "sigmoid"), (X, params), (np.zeros((20000, 1)), params, "relu")]:
+        with pytest.raises(ValueError, match="only for the test's own arguments"):
+            stand_in(*other)

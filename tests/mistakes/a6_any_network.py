@@ -132,6 +132,14 @@ MISTAKES = [
         "    return [(rng.normal(0.0, 1.0, size=(n_out, n_in)), np.zeros(n_out)) for n_in, n_out in zip(sizes[:-1], sizes[1:])]",
         "not scaled",
     ),
+    Mistake(
+        "init_uniform",
+        "p3_init",
+        "def init_params(sizes, rng):\n"
+        "    return [(rng.uniform(-np.sqrt(3 / n_in), np.sqrt(3 / n_in), size=(n_out, n_in)), np.zeros(n_out))\n"
+        "            for n_in, n_out in zip(sizes[:-1], sizes[1:])]",
+        "do not look normally distributed",
+    ),
     Mistake("settings_too_timid", "p3_settings", "learning_rate_deep = 0.05\nsteps_deep = 20", "Take larger steps"),
     Mistake(
         "sizes_reversed",
