@@ -30,7 +30,7 @@ def test_step_derivative_is_zero_away_from_the_jump(z):
 
 
 def test_step_is_one_at_zero():
-    # seed 001, eq. 2: g(z) = 1 if z >= 0.
+    # the step, as chapter 1 defines it: g(z) = 1 if z >= 0.
     np.testing.assert_array_equal(nnkit.step([-1e-9, 0.0, 2.0]), [0.0, 1.0, 1.0])
 
 
@@ -40,7 +40,7 @@ def test_sigmoid_matches_its_definition(z):
 
 
 def test_sigmoid_derivative_is_not_the_seed_formula():
-    # seed 003 gives g'(z) = g(z)(1 - e^-z); the true derivative is g(z)(1 - g(z)).
+    # the worksheet's table gives g'(z) = g(z)(1 - e^-z); the true derivative is g(z)(1 - g(z)).
     z = np.array([0.7])
     numeric = nnkit.numerical_gradient(lambda v: nnkit.sigmoid(v).sum(), z)
     seed_formula = nnkit.sigmoid(z) * (1 - np.exp(-z))
@@ -67,7 +67,7 @@ def test_softmax_rows_are_probabilities(z):
     p = nnkit.softmax(z)
     assert p.shape == z.shape
     assert np.all(p >= 0)
-    # Each ROW sums to 1: seed 001's code divides by the wrong axis.
+    # Each ROW sums to 1: the lecture notes' code divides by the wrong sums.
     np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-12)
 
 

@@ -152,7 +152,7 @@ def test_softmax_wrong_axis_recognises_both_slips():
     detect = grading.softmax_wrong_axis(logits)
     assert detect(expected, expected, RTOL, ATOL) is None
     columns_normalised = exp / exp.sum(axis=0, keepdims=True)
-    seed_slip = exp / np.sum(exp, axis=1)[None, :]  # seed 001's code
+    seed_slip = exp / np.sum(exp, axis=1)[None, :]  # the lecture notes' code
     for wrong in (columns_normalised, seed_slip):
         assert "wrong axis" in failure_message(wrong, expected, [detect])
 

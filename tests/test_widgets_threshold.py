@@ -13,7 +13,7 @@ from nnkit.widgets import threshold
 from nnkit.widgets.picture import Picture
 
 TRIANGLE = threshold.TRIANGLE_PARAMS
-# Seed 003 with the bias columns split off, as nnkit stores them.
+# The anchor network with the bias columns split off, as nnkit stores them.
 P003 = {"W1": [[3.0, -1.0], [-3.0, 1.0]], "b1": [2.0, -1.0], "W2": [[-2.0, 2.0]], "b2": [1.0]}
 
 
@@ -46,7 +46,7 @@ def test_hard_decisions_of_problem_3_match_the_triangle_everywhere():
     np.testing.assert_array_equal(threshold.hard_decisions(TRIANGLE, X), inside_triangle(X))
 
 
-def test_hard_decisions_with_relu_reproduce_seed_003():
+def test_hard_decisions_with_relu_reproduce_the_anchor_network():
     # b = W2 ReLU(W1 x + b1) + b2 = -5 at x = (2, 5): class 0.
     net = threshold.network_for(P003, activation="relu")
     np.testing.assert_allclose(net.forward([[2.0, 5.0]]), [[-5.0]])
@@ -113,7 +113,7 @@ def test_explorer_refuses_a_network_it_cannot_draw_in_the_plane():
 
 
 def test_an_output_of_exactly_zero_counts_as_class_1():
-    # Seed 001, eq. 4: y-hat = 1 when z^O >= 0. With b^O = -2 two active units give z^O = 0 exactly.
+    # Chapter 1's output map: y-hat = 1 when z^O >= 0. With b^O = -2 two active units give z^O = 0 exactly.
     params = {**TRIANGLE, "b2": [-2.0]}
     assert threshold.network_for(params).forward([[0.2, 0.2]])[0, 0] == 0.0
     assert threshold.hard_decisions(params, [[0.2, 0.2]])[0] == 1
