@@ -1,6 +1,8 @@
 """The grader's own clock on a test cell (classgrader.checker.GraderClock): the kernel's clock runs only
 while the grader waits for the kernel, so a check that is slow on a huge answer is stopped by this one."""
 
+import subprocess
+import sys
 import time
 
 import pytest
@@ -25,3 +27,33 @@ def test_a_check_that_ends_in_time_is_not_disturbed_afterwards():
     while time.monotonic() < deadline:      # past the clock's time: nothing may be raised here
         total += 1
     assert total > 0
+
+
+def test_after_a_stop_a_watched_call_still_runs():
+    """A stop once taken back with SetAsyncExc(thread, NULL) left the interpreter signalled: the next
+    call under call_without's profile hook hung for good (the whole CI run stalled there)."""
+    script = (
+        "from classgrader.checker import GraderClock, GraderOutOfTime\n"
+        "from nnkit import grading\n"
+        "answer = ['v' * 800 + str(i) for i in range(20_000)]\n"
+        "try:\n"
+        "    with GraderClock(0.3):\n"
+        "        _ = {name for name in answer if answer.count(name) > 1}\n"
+        "except GraderOutOfTime:\n"
+        "    pass\n"
+        "print(grading.call_without_nnkit(lambda: 41 + 1))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.strip() == "42", result.stderr[-2000:]
+
+
+def test_a_stop_that_rings_as_the_block_ends_is_raised_there():
+    clock = GraderClock(60)
+    with pytest.raises(GraderOutOfTime):
+        with clock:
+            clock.armed = True
+            clock._ring()          # rings now; with luck it is raised at once, else when the block ends
+            while True:
+                pass
+    for _ in range(100_000):       # nothing is left pending after the block
+        pass
