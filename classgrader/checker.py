@@ -579,9 +579,8 @@ def student_output(printed: str) -> str:
     marker (of these, or of hidden tests) are changed, so that they cannot end or start a hidden part."""
     if not printed:
         return ""
-    lines = [line.replace("###", "# # #") if "###" in line or "HIDDEN TESTS" in line.upper() else line
+    lines = [re.sub(r"(?i)hidden tests", "hidden-tests", line.replace("###", "# # #"))
              for line in printed.rstrip("\n").split("\n")]
-    lines = [re.sub(r"(?i)hidden tests", "hidden-tests", line) for line in lines]
     return "\n".join([STUDENT_OUTPUT[0], *lines, STUDENT_OUTPUT[1]]) + "\n"
 
 
